@@ -1,0 +1,6 @@
+__version__ = "0.0.1"
+
+from .gaussian import gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean, ml_covariance, cholesky_factor
+from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture, responsibility_colors
+from .em import e_step, m_step, em, EMResult, EMHistory
+from .datasets import load_old_faithful
