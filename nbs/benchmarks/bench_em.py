@@ -1,0 +1,289 @@
+"""EM iterations of gmm_nb.GaussianMixture against scikit-learn's: time per iteration, peak memory, agreement.
+
+Each configuration (covariance type, N, D, K) fits both estimators to the same data (a synthetic mixture, seeded)
+from the same initial weights, means and precisions, with `tol=0` so that both run exactly the requested number
+of EM iterations. Reported per configuration:
+
+* seconds per EM iteration of each: the time of a fit with 1 + m iterations minus that of a fit with 1 iteration,
+  over m (this removes input validation, initialisation and the final E step from both); the two libraries are
+  timed in alternation, `--reps` pairs, and the ratio is the median of the per-pair ratios sklearn/gmm_nb;
+* peak RSS of each fit, measured in a fresh subprocess per fit (VmHWM of /proc/self/status, reset just before
+  the fit through /proc/self/clear_refs, so the data generation does not count), in MB: the total, and the
+  part above the RSS just before the fit (the data are already in memory then);
+* the largest relative difference of the log-likelihoods (`lower_bounds_`, every iteration) and of the
+  parameters (weights, means, covariances; normwise) between the two, after the same iterations.
+
+The last lines give, per covariance type, the geometric mean and the worst of the ratios. Configurations where
+one scikit-learn iteration takes longer than `--max-sk-seconds` (estimated from a one-iteration fit) are skipped.
+
+Threads: `--threads 1` pins the BLAS to one thread with threadpoolctl (the stable comparison; threadpoolctl is
+installed with scikit-learn); `--threads default` leaves the BLAS as configured. The BLAS found
+(threadpoolctl.threadpool_info()) is printed first.
+
+Extras: `--float32` times float32 against float64 input (gmm_nb only) and compares the log-likelihoods;
+`--big` fits N=1e7, D=10 (K=10) with `chunk_size` in a subprocess and reports its peak memory.
+
+This is a plain script, outside nbdev_test's default run (nbdev_test only runs notebooks; chapter 09 runs a
+small version of it). The whole grid takes a few hours on a 2-core machine; run it in the background, e.g.:
+
+    cd nbs/benchmarks
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE nohup python bench_em.py --threads 1 --csv /tmp/bench_1thread.csv > /tmp/bench_1thread.log 2>&1 &
+
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE may be set in the environment of these machines (they force an OpenBLAS
+kernel and cache size); unset them *in the benchmark command only*, as above, to measure numpy's OpenBLAS as it
+configures itself. Never unset them in tests or CI.
+"""
+import argparse, csv, json, math, os, subprocess, sys, time, warnings
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TYPES = ('full', 'diag', 'spherical', 'tied')
+
+
+def make_data(N:int, D:int, K:int, seed:int=0, dtype=np.float64, block:int=65536) -> np.ndarray:
+    "N points (N, D) from a random K-component mixture (means ~ N(0, 4²), random full covariances), made block by block."
+    r = np.random.default_rng(seed)
+    means = r.normal(0, 4, size=(K, D))
+    A = r.normal(size=(K, D, D)) / np.sqrt(D) + 0.5 * np.eye(D)             # Σ_k = A_k A_kᵀ
+    X = np.empty((N, D), dtype)
+    for s in range(0, N, block):
+        b = min(block, N - s)
+        z, Z = r.integers(0, K, size=b), r.standard_normal((b, D))
+        for k in range(K):
+            idx = z == k
+            X[s:s + b][idx] = Z[idx] @ A[k].T + means[k]
+    return X
+
+
+def initial_params(X, K:int, covariance_type:str, seed:int=1) -> dict:
+    "Common start: equal weights, K distinct data points as means, every component with the data's covariance."
+    r = np.random.default_rng(seed)
+    sub = X[r.choice(len(X), min(len(X), 100_000), replace=False)].astype(np.float64)
+    means = sub[r.choice(len(sub), K, replace=False)]
+    C = np.cov(sub.T, bias=True).reshape(X.shape[1], X.shape[1])
+    P = {'full': np.broadcast_to(np.linalg.inv(C), (K,) + C.shape).copy(), 'tied': np.linalg.inv(C),
+         'diag': np.broadcast_to(1 / np.diag(C), (K, len(C))).copy(), 'spherical': np.full(K, 1 / np.diag(C).mean())}[covariance_type]
+    return dict(weights_init=np.full(K, 1 / K), means_init=means, precisions_init=P)
+
+
+def estimator(lib:str, K:int, covariance_type:str, n_iter:int, init:dict, **kw):
+    "An unfitted GaussianMixture of `lib` ('sklearn' or 'gmm_nb') that runs exactly n_iter EM iterations from init."
+    if lib == 'sklearn': from sklearn.mixture import GaussianMixture
+    else: from gmm_nb import GaussianMixture
+    return GaussianMixture(K, covariance_type=covariance_type, tol=0, max_iter=n_iter, **init, **kw)
+
+
+def fit_seconds(lib, X, K, covariance_type, n_iter, init, **kw) -> tuple:
+    "(seconds, fitted model) of one fit of n_iter iterations."
+    model = estimator(lib, K, covariance_type, n_iter, init, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')                                     # tol=0: never converges, by design
+        t0 = time.perf_counter(); model.fit(X); t = time.perf_counter() - t0
+    return t, model
+
+
+def per_iteration(lib, X, K, covariance_type, m, init, **kw) -> tuple:
+    "(seconds per iteration, model fitted with 1 + m iterations): (t(1 + m) - t(1)) / m."
+    t1, _ = fit_seconds(lib, X, K, covariance_type, 1, init, **kw)
+    tm, model = fit_seconds(lib, X, K, covariance_type, 1 + m, init, **kw)
+    return max(tm - t1, 1e-9) / m, model
+
+
+def rel_diff(a, b) -> float:
+    "Largest absolute difference over the largest absolute value of b."
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-300))
+
+
+def agreement(ours, sk) -> tuple:
+    "(relative difference of the log-likelihoods of every iteration, largest one of weights, means, covariances)."
+    ll = rel_diff(ours.lower_bounds_, sk.lower_bounds_)
+    return ll, max(rel_diff(getattr(ours, a), getattr(sk, a)) for a in ('weights_', 'means_', 'covariances_'))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# memory: one fit in a fresh process
+
+def vm_kb(field:str) -> int:
+    "A field of /proc/self/status (VmRSS, VmHWM) in kB."
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'): return int(line.split()[1])
+    return -1
+
+
+def child_main(args):
+    "Run one fit and print {'peak_mb', 'before_mb'} as JSON (called in a subprocess by peak_memory)."
+    spec = json.loads(args.child)
+    X = make_data(spec['N'], spec['D'], spec['K'], dtype=np.dtype(spec['dtype']))
+    init = initial_params(X, spec['K'], spec['type'])
+    kw = {'chunk_size': spec['chunk_size']} if spec.get('chunk_size') else {}
+    model = estimator(spec['lib'], spec['K'], spec['type'], spec['n_iter'], init, **kw)
+    if spec['threads'] == '1':
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(1, 'blas')
+    before = vm_kb('VmRSS')
+    try:
+        with open('/proc/self/clear_refs', 'w') as f: f.write('5')        # reset VmHWM to the current RSS
+    except OSError: pass
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        t0 = time.perf_counter(); model.fit(X); t = time.perf_counter() - t0
+    print(json.dumps({'peak_mb': vm_kb('VmHWM') / 1024, 'before_mb': before / 1024, 'data_mb': X.nbytes / 2**20, 'seconds': t}))
+
+
+def peak_memory(lib, N, D, K, covariance_type, threads, n_iter=2, dtype='float64', chunk_size=None) -> dict:
+    "Peak RSS of one fit, measured in a subprocess: {'peak_mb', 'before_mb', 'data_mb', 'seconds'}."
+    spec = dict(lib=lib, N=N, D=D, K=K, type=covariance_type, threads=threads, n_iter=n_iter, dtype=dtype, chunk_size=chunk_size)
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), '--child', json.dumps(spec)],
+                         capture_output=True, text=True)
+    if out.returncode: raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# one configuration
+
+def iterations_for(seconds_per_iter:float, target:float=1.0) -> int:
+    "m timed iterations so that a measurement takes about `target` seconds (2 to 30)."
+    return int(min(30, max(2, round(target / max(seconds_per_iter, 1e-6)))))
+
+
+def bench_config(covariance_type, N, D, K, reps=3, threads='1', memory=True, max_sk_seconds=60.0, seconds=1.0) -> dict:
+    "Time, memory and agreement of both libraries on one configuration (`seconds`: per timed fit); None if sklearn is too slow."
+    X = make_data(N, D, K)
+    init = initial_params(X, K, covariance_type)
+    t_sk1, _ = fit_seconds('sklearn', X, K, covariance_type, 1, init)        # also warms up both code paths
+    fit_seconds('gmm_nb', X, K, covariance_type, 1, init)
+    if t_sk1 / 2 > max_sk_seconds: return None                           # a 1-iteration fit costs about 2 iterations
+    m = iterations_for(t_sk1 / 2, seconds)
+    t_sk, t_ours, ratios = [], [], []
+    for rep in range(reps):
+        order = ('sklearn', 'gmm_nb') if rep % 2 == 0 else ('gmm_nb', 'sklearn')
+        res = {lib: per_iteration(lib, X, K, covariance_type, m, init) for lib in order}
+        t_sk.append(res['sklearn'][0]); t_ours.append(res['gmm_nb'][0]); ratios.append(t_sk[-1] / t_ours[-1])
+    ll_diff, param_diff = agreement(res['gmm_nb'][1], res['sklearn'][1])
+    row = dict(type=covariance_type, N=N, D=D, K=K, threads=threads, iters=m, sk_s=float(np.median(t_sk)),
+               ours_s=float(np.median(t_ours)), ratio=float(np.median(ratios)), ll_diff=ll_diff, param_diff=param_diff)
+    if memory:
+        for lib, key in (('sklearn', 'sk'), ('gmm_nb', 'ours')):
+            mem = peak_memory(lib, N, D, K, covariance_type, threads)
+            row[f'{key}_peak_mb'], row[f'{key}_extra_mb'] = mem['peak_mb'], mem['peak_mb'] - mem['before_mb']
+    return row
+
+
+HEADER = (f"{'type':9s} {'N':>8s} {'D':>3s} {'K':>3s} {'sklearn s/it':>12s} {'gmm_nb s/it':>12s} {'ratio':>6s} "
+          f"{'sk peak MB':>10s} {'ours peak MB':>12s} {'sk +MB':>8s} {'ours +MB':>8s} {'ll rel diff':>11s} {'param diff':>10s}")
+
+def format_row(r:dict) -> str:
+    "One line of the table."
+    mem = (f"{r['sk_peak_mb']:10.0f} {r['ours_peak_mb']:12.0f} {r['sk_extra_mb']:8.0f} {r['ours_extra_mb']:8.0f}"
+           if 'sk_peak_mb' in r else f"{'-':>10s} {'-':>12s} {'-':>8s} {'-':>8s}")
+    return (f"{r['type']:9s} {r['N']:8.0e} {r['D']:3d} {r['K']:3d} {r['sk_s']:12.4g} {r['ours_s']:12.4g} {r['ratio']:6.2f} "
+            f"{mem} {r['ll_diff']:11.1e} {r['param_diff']:10.1e}")
+
+
+def summary(rows:list) -> list:
+    "Per covariance type: 'geometric mean ... worst ...' lines."
+    out = []
+    for ct in TYPES:
+        rs = [r for r in rows if r['type'] == ct]
+        if not rs: continue
+        g = math.exp(np.mean([math.log(r['ratio']) for r in rs]))
+        w = min(rs, key=lambda r: r['ratio'])
+        out.append(f"{ct:9s}: {len(rs)} configs, geometric mean ratio {g:.2f}, worst {w['ratio']:.2f} "
+                   f"(N={w['N']:.0e}, D={w['D']}, K={w['K']}), largest ll rel diff {max(r['ll_diff'] for r in rs):.1e}, "
+                   f"largest param rel diff {max(r['param_diff'] for r in rs):.1e}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# extras
+
+def bench_float32(covariance_type, N, D, K, reps=3) -> dict:
+    "gmm_nb only: seconds per iteration in float64 and float32 (paired), and the log-likelihoods' relative difference."
+    X64 = make_data(N, D, K); X32 = X64.astype(np.float32)
+    init = initial_params(X64, K, covariance_type)
+    init32 = {k: v.astype(np.float32) for k, v in init.items()}
+    init32['weights_init'] = init32['weights_init'] / init32['weights_init'].sum()
+    t64, t32, ratios = [], [], []
+    m = iterations_for(fit_seconds('gmm_nb', X64, K, covariance_type, 1, init)[0])
+    for rep in range(reps):
+        a, model64 = per_iteration('gmm_nb', X64, K, covariance_type, m, init)
+        b, model32 = per_iteration('gmm_nb', X32, K, covariance_type, m, init32)
+        t64.append(a); t32.append(b); ratios.append(a / b)
+    return dict(type=covariance_type, N=N, D=D, K=K, s64=float(np.median(t64)), s32=float(np.median(t32)),
+                speedup=float(np.median(ratios)), ll_diff=rel_diff(model32.lower_bounds_, model64.lower_bounds_))
+
+
+def write_csv(path, rows:list):
+    "Write rows (dicts with the same keys) to a CSV file, if a path is given."
+    if not path or not rows: return
+    with open(path, 'w', newline='') as f:
+        wr = csv.DictWriter(f, fieldnames=list(rows[0])); wr.writeheader(); wr.writerows(rows)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--types', default=','.join(TYPES[:3] + ('tied',)))
+    p.add_argument('--N', default='1e4,1e5,1e6'); p.add_argument('--D', default='2,10,50'); p.add_argument('--K', default='3,10,30')
+    p.add_argument('--threads', default='1', choices=('1', 'default'))
+    p.add_argument('--reps', type=int, default=3)
+    p.add_argument('--no-memory', action='store_true', help='skip the peak-memory subprocesses')
+    p.add_argument('--max-sk-seconds', type=float, default=60.0)
+    p.add_argument('--csv', default=None, help='also write the rows to this CSV file')
+    p.add_argument('--float32', action='store_true', help='float32 against float64 (gmm_nb only), N=1e5 and 1e6, D=10, K=10')
+    p.add_argument('--big', action='store_true', help='peak memory of a chunked fit with N=1e7, D=10, K=10')
+    p.add_argument('--child', default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child: return child_main(args)
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+    import sklearn, gmm_nb
+    print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, gmm_nb {gmm_nb.__version__}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}")
+    for lib in threadpool_info():
+        print(f"  {lib.get('internal_api')} {lib.get('version')} ({lib.get('architecture', '')}, {lib.get('threading_layer', '')}), "
+              f"{lib.get('num_threads')} threads: {os.path.basename(lib.get('filepath', ''))}")
+    limiter = threadpool_limits(1, 'blas') if args.threads == '1' else None
+    print(f"BLAS threads: {args.threads}", flush=True)
+
+    if args.float32:
+        print(f"\n{'type':9s} {'N':>8s} {'D':>3s} {'K':>3s} {'f64 s/it':>10s} {'f32 s/it':>10s} {'speedup':>7s} {'ll rel diff':>11s}")
+        rows = []
+        for ct in args.types.split(','):
+            for N in (10**5, 10**6):
+                r = bench_float32(ct, N, 10, 10, args.reps); rows.append(r)
+                print(f"{ct:9s} {N:8.0e} {10:3d} {10:3d} {r['s64']:10.4g} {r['s32']:10.4g} {r['speedup']:7.2f} {r['ll_diff']:11.1e}", flush=True)
+        return write_csv(args.csv, rows)
+    if args.big:
+        rows = []
+        for ct in args.types.split(','):
+            mem = peak_memory('gmm_nb', 10**7, 10, 10, ct, args.threads, n_iter=2, chunk_size=65536)
+            rows.append(dict(type=ct, N=10**7, D=10, K=10, chunk_size=65536, **mem))
+            print(f"{ct:9s} N=1e7 D=10 K=10 chunk_size=65536: data {mem['data_mb']:.0f} MB, peak RSS {mem['peak_mb']:.0f} MB "
+                  f"({mem['peak_mb'] - mem['before_mb']:+.0f} MB during the fit), {mem['seconds']:.1f} s for 2 iterations", flush=True)
+        return write_csv(args.csv, rows)
+
+    rows = []
+    print('\n' + HEADER, flush=True)
+    for ct in args.types.split(','):
+        for N in [int(float(n)) for n in args.N.split(',')]:
+            for D in [int(d) for d in args.D.split(',')]:
+                for K in [int(k) for k in args.K.split(',')]:
+                    r = bench_config(ct, N, D, K, args.reps, args.threads, not args.no_memory, args.max_sk_seconds)
+                    if r is None:
+                        print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  skipped: one scikit-learn iteration takes over {args.max_sk_seconds:.0f} s", flush=True)
+                        continue
+                    rows.append(r); print(format_row(r), flush=True)
+                    write_csv(args.csv, rows)                       # rewritten after every row: a partial run is kept
+    print()
+    for line in summary(rows): print(line)
+    if rows:
+        g = math.exp(np.mean([math.log(r['ratio']) for r in rows])); w = min(rows, key=lambda r: r['ratio'])
+        print(f"ALL: {len(rows)} configs, geometric mean ratio {g:.2f}, worst ratio {w['ratio']:.2f} "
+              f"({w['type']}, N={w['N']:.0e}, D={w['D']}, K={w['K']})")
+
+
+if __name__ == '__main__':
+    main()
