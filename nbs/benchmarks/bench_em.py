@@ -6,7 +6,10 @@ of EM iterations. Reported per configuration:
 
 * seconds per EM iteration of each: the time of a fit with 1 + m iterations minus that of a fit with 1 iteration,
   over m (this removes input validation, initialisation and the final E step from both); the two libraries are
-  timed in alternation, `--reps` pairs, and the ratio is the median of the per-pair ratios sklearn/gmm_nb;
+  timed in alternation, `--reps` pairs, and the ratio is the median of the per-pair ratios sklearn/gmm_nb. Each
+  timed fit starts after a 0.3 s pause: with several BLAS threads, OpenBLAS's worker threads keep spinning for
+  about 0.1 s after a call (scikit-learn also uses SciPy, which has its own OpenBLAS and threads), and would
+  otherwise take a core from the start of the next fit, whichever library it is;
 * peak RSS of each fit, measured in a fresh subprocess per fit (VmHWM of /proc/self/status, reset just before
   the fit through /proc/self/clear_refs, so the data generation does not count), in MB: the total, and the
   part above the RSS just before the fit (the data are already in memory then);
@@ -21,7 +24,8 @@ installed with scikit-learn); `--threads default` leaves the BLAS as configured.
 (threadpoolctl.threadpool_info()) is printed first.
 
 Extras: `--float32` times float32 against float64 input (gmm_nb only) and compares the log-likelihoods;
-`--big` fits N=1e7, D=10 (K=10) with `chunk_size` in a subprocess and reports its peak memory.
+`--big` fits N=1e7, D=10 (K=10) with `chunk_size` in a subprocess and reports its peak memory; `--flatness`
+times gmm_nb alone at each N of the grid and reports, per (type, D, K), the time per sample and its spread.
 
 This is a plain script, outside nbdev_test's default run (nbdev_test only runs notebooks; chapter 09 runs a
 small version of it). The whole grid takes a few hours on a 2-core machine; run it in the background, e.g.:
@@ -73,9 +77,12 @@ def estimator(lib:str, K:int, covariance_type:str, n_iter:int, init:dict, **kw):
     return GaussianMixture(K, covariance_type=covariance_type, tol=0, max_iter=n_iter, **init, **kw)
 
 
+PAUSE = 0.3   # seconds of rest before each timed fit: OpenBLAS's threads spin for about 0.1 s after a call
+
 def fit_seconds(lib, X, K, covariance_type, n_iter, init, **kw) -> tuple:
-    "(seconds, fitted model) of one fit of n_iter iterations."
+    "(seconds, fitted model) of one fit of n_iter iterations, after a pause that lets the BLAS threads of the last fit sleep."
     model = estimator(lib, K, covariance_type, n_iter, init, **kw)
+    time.sleep(PAUSE)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                                     # tol=0: never converges, by design
         t0 = time.perf_counter(); model.fit(X); t = time.perf_counter() - t0
@@ -207,13 +214,25 @@ def bench_float32(covariance_type, N, D, K, reps=3) -> dict:
     init32 = {k: v.astype(np.float32) for k, v in init.items()}
     init32['weights_init'] = init32['weights_init'] / init32['weights_init'].sum()
     t64, t32, ratios = [], [], []
-    m = iterations_for(fit_seconds('gmm_nb', X64, K, covariance_type, 1, init)[0])
+    m = iterations_for(fit_seconds('gmm_nb', X64, K, covariance_type, 1, init)[0] / 3, 2.0)   # a 1-iteration fit costs about 3 iterations
     for rep in range(reps):
         a, model64 = per_iteration('gmm_nb', X64, K, covariance_type, m, init)
         b, model32 = per_iteration('gmm_nb', X32, K, covariance_type, m, init32)
         t64.append(a); t32.append(b); ratios.append(a / b)
     return dict(type=covariance_type, N=N, D=D, K=K, s64=float(np.median(t64)), s32=float(np.median(t32)),
                 speedup=float(np.median(ratios)), ll_diff=rel_diff(model32.lower_bounds_, model64.lower_bounds_))
+
+
+def bench_flatness(covariance_type, D, K, Ns=(10**4, 10**5, 10**6), reps=3, seconds=0.5) -> dict:
+    "gmm_nb only: nanoseconds per sample and iteration at each N (median of reps), and the largest over the smallest."
+    row = dict(type=covariance_type, D=D, K=K)
+    for N in Ns:
+        X = make_data(N, D, K); init = initial_params(X, K, covariance_type)
+        m = iterations_for(fit_seconds('gmm_nb', X, K, covariance_type, 1, init)[0] / 2, seconds)
+        row[f'ns_{N:.0e}'] = 1e9 * float(np.median([per_iteration('gmm_nb', X, K, covariance_type, m, init)[0] for _ in range(reps)])) / N
+    v = [row[f'ns_{N:.0e}'] for N in Ns]
+    row['spread'] = max(v) / min(v)
+    return row
 
 
 def write_csv(path, rows:list):
@@ -234,6 +253,7 @@ def main(argv=None):
     p.add_argument('--csv', default=None, help='also write the rows to this CSV file')
     p.add_argument('--float32', action='store_true', help='float32 against float64 (gmm_nb only), N=1e5 and 1e6, D=10, K=10')
     p.add_argument('--big', action='store_true', help='peak memory of a chunked fit with N=1e7, D=10, K=10')
+    p.add_argument('--flatness', action='store_true', help='time per sample of gmm_nb alone at each N, per (type, D, K)')
     p.add_argument('--child', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child: return child_main(args)
@@ -264,6 +284,21 @@ def main(argv=None):
             print(f"{ct:9s} N=1e7 D=10 K=10 chunk_size=65536: data {mem['data_mb']:.0f} MB, peak RSS {mem['peak_mb']:.0f} MB "
                   f"({mem['peak_mb'] - mem['before_mb']:+.0f} MB during the fit), {mem['seconds']:.1f} s for 2 iterations", flush=True)
         return write_csv(args.csv, rows)
+
+    if args.flatness:
+        Ns = [int(float(n)) for n in args.N.split(',')]
+        print("\ntime per sample and iteration, ns, at N = " + ", ".join(f"{N:.0e}" for N in Ns) + "; spread = largest / smallest")
+        rows = []
+        for ct in args.types.split(','):
+            for D in [int(d) for d in args.D.split(',')]:
+                for K in [int(k) for k in args.K.split(',')]:
+                    r = bench_flatness(ct, D, K, Ns, args.reps); rows.append(r)
+                    print(f"{ct:9s} D={D:3d} K={K:3d}  " + "  ".join(f"{r[f'ns_{N:.0e}']:8.1f}" for N in Ns) + f"   spread {r['spread']:.2f}", flush=True)
+                    write_csv(args.csv, rows)
+        flat = [r for r in rows if r['spread'] <= 1.25]
+        print(f"\nwithin 25%: {len(flat)} of {len(rows)}; median spread {np.median([r['spread'] for r in rows]):.2f}, "
+              f"largest {max(r['spread'] for r in rows):.2f}")
+        return
 
     rows = []
     print('\n' + HEADER, flush=True)
