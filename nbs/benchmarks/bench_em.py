@@ -190,13 +190,18 @@ def format_row(r:dict) -> str:
             f"{mem} {r['ll_diff']:11.1e} {r['param_diff']:10.1e}")
 
 
+def geomean(xs) -> float:
+    "(Π x)^(1/n), the mean of ratios that treats 2× and ½× symmetrically."
+    return math.exp(np.mean(np.log(xs)))
+
+
 def summary(rows:list) -> list:
     "Per covariance type: 'geometric mean ... worst ...' lines."
     out = []
     for ct in TYPES:
         rs = [r for r in rows if r['type'] == ct]
         if not rs: continue
-        g = math.exp(np.mean([math.log(r['ratio']) for r in rs]))
+        g = geomean([r['ratio'] for r in rs])
         w = min(rs, key=lambda r: r['ratio'])
         out.append(f"{ct:9s}: {len(rs)} configs, geometric mean ratio {g:.2f}, worst {w['ratio']:.2f} "
                    f"(N={w['N']:.0e}, D={w['D']}, K={w['K']}), largest ll rel diff {max(r['ll_diff'] for r in rs):.1e}, "
@@ -315,7 +320,7 @@ def main(argv=None):
     print()
     for line in summary(rows): print(line)
     if rows:
-        g = math.exp(np.mean([math.log(r['ratio']) for r in rows])); w = min(rows, key=lambda r: r['ratio'])
+        g = geomean([r['ratio'] for r in rows]); w = min(rows, key=lambda r: r['ratio'])
         print(f"ALL: {len(rows)} configs, geometric mean ratio {g:.2f}, worst ratio {w['ratio']:.2f} "
               f"({w['type']}, N={w['N']:.0e}, D={w['D']}, K={w['K']})")
 
