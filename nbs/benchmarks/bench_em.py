@@ -151,9 +151,9 @@ def peak_memory(lib, N, D, K, covariance_type, threads, n_iter=2, dtype='float64
 # ---------------------------------------------------------------------------------------------------------------
 # one configuration
 
-def iterations_for(seconds_per_iter:float, target:float=1.0) -> int:
-    "m timed iterations so that a measurement takes about `target` seconds (2 to 30)."
-    return int(min(30, max(2, round(target / max(seconds_per_iter, 1e-6)))))
+def iterations_for(seconds_per_iter:float, target:float=1.0, most:int=30) -> int:
+    "m timed iterations so that a measurement takes about `target` seconds (2 to `most`)."
+    return int(min(most, max(2, round(target / max(seconds_per_iter, 1e-6)))))
 
 
 def bench_config(covariance_type, N, D, K, reps=3, threads='1', memory=True, max_sk_seconds=60.0, seconds=1.0) -> dict:
@@ -233,7 +233,7 @@ def bench_flatness(covariance_type, D, K, Ns=(10**4, 10**5, 10**6), reps=3, seco
     row = dict(type=covariance_type, D=D, K=K)
     for N in Ns:
         X = make_data(N, D, K); init = initial_params(X, K, covariance_type)
-        m = iterations_for(fit_seconds('gmm_nb', X, K, covariance_type, 1, init)[0] / 2, seconds)
+        m = iterations_for(fit_seconds('gmm_nb', X, K, covariance_type, 1, init)[0] / 2, seconds, most=2000)
         row[f'ns_{N:.0e}'] = 1e9 * float(np.median([per_iteration('gmm_nb', X, K, covariance_type, m, init)[0] for _ in range(reps)])) / N
     v = [row[f'ns_{N:.0e}'] for N in Ns]
     row['spread'] = max(v) / min(v)
