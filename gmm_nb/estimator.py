@@ -84,17 +84,35 @@ def _triangular_inverse(T):
     "T⁻¹ for a (stack of) triangular T, with numpy's LAPACK (`inv` solves T V = I)."
     return np.linalg.inv(T)
 
-def _precisions_cholesky(covariances, covariance_type:str, floor=0.0):
-    "U with Σ⁻¹ = UUᵀ: U = L⁻ᵀ for Σ = LLᵀ (full, tied), 1/σ (diag, spherical); ValueError if Σ is singular."
+def _bordered(shape:tuple, D:int, dtype) -> np.ndarray:
+    "B = [[·, 0], [I, cI]] of shape (*shape, 2D, 2D), c = 1/√tiny (tiny: the smallest normal number); Σ goes in its top-left block (Cholesky reads the lower triangle only)."
+    B, I = np.zeros(shape + (2 * D, 2 * D), dtype), np.eye(D, dtype=dtype)
+    B[..., D:, :D], B[..., D:, D:] = I, I / np.sqrt(np.finfo(dtype).tiny)
+    return B
+
+def _cholesky_factors(covariances, covariance_type:str, floor=0.0, B=None) -> tuple:
+    "(U, U⁻¹) with Σ⁻¹ = UUᵀ: U = L⁻ᵀ and U⁻¹ = Lᵀ for Σ = LLᵀ (full, tied), from one Cholesky of B (a reusable `_bordered`); (1/σ, None) for diag, spherical; ValueError if Σ is singular."
     if not np.isfinite(covariances).all(): raise ValueError(_COLLAPSED)
     if covariance_type in ('diag', 'spherical'):
         lim = floor if covariance_type == 'diag' or np.ndim(floor) == 0 else np.mean(floor)   # spherical: the mean floor
         if not (covariances > lim).all(): raise ValueError(_COLLAPSED)
-        return 1 / np.sqrt(covariances)
-    try: L = np.linalg.cholesky(covariances)
-    except np.linalg.LinAlgError: raise ValueError(_COLLAPSED) from None
+        return 1 / np.sqrt(covariances), None
+    D = covariances.shape[-1]
+    if B is None: B = _bordered(covariances.shape[:-2], D, covariances.dtype)
+    B[..., :D, :D] = covariances
+    try: C = np.linalg.cholesky(B)                                   # [[L, 0], [U, ·]]
+    except np.linalg.LinAlgError: C = None                           # Σ singular, or an eigenvalue under √tiny
+    if C is not None: L, U = C[..., :D, :D], C[..., D:, :D]
+    else:
+        try: L = np.linalg.cholesky(covariances)
+        except np.linalg.LinAlgError: raise ValueError(_COLLAPSED) from None
+        U = _triangular_inverse(L.swapaxes(-1, -2))
     if not (L.diagonal(0, -2, -1) ** 2 > floor).all(): raise ValueError(_COLLAPSED)
-    return _triangular_inverse(L).swapaxes(-1, -2)
+    return U, L.swapaxes(-1, -2)
+
+def _precisions_cholesky(covariances, covariance_type:str, floor=0.0):
+    "U with Σ⁻¹ = UUᵀ: U = L⁻ᵀ for Σ = LLᵀ (full, tied), 1/σ (diag, spherical); ValueError if Σ is singular."
+    return _cholesky_factors(covariances, covariance_type, floor)[0]
 
 def _row_blocks(N:int, rows:int=4096) -> list:
     "Row slices of consecutive blocks of `rows` rows, for the passes outside EM (floors, initialisation) that need no (N, K) or (N, D) array."
@@ -308,17 +326,18 @@ def _nk_and_means(m1, ws) -> tuple:
     nk = N + ws.tiny_nk
     return nk, (m1[:, :ws.D] + N[:, None] * ws.c) / nk[:, None]
 
-def _m_step_from_stats(stats:list, ws, a=None, U=None, reg_covar:float=0.0) -> tuple:
-    "(π, μ, Σ) from the sufficient statistics: eqs. (9.17)-(9.19), (9.22); a, U: the E step's centred means and U (full)."
+def _m_step_from_stats(stats:list, ws, a=None, Uinv=None, reg_covar:float=0.0) -> tuple:
+    "(π, μ, Σ) from the sufficient statistics: eqs. (9.17)-(9.19), (9.22); a, Uinv: the E step's centred means and U⁻¹ = Lᵀ (full)."
     m1, D, ct = stats[0], ws.D, ws.covariance_type
     nk, means = _nk_and_means(m1, ws)
-    S = _SCATTER[ct](m1, stats[1], means - ws.c, a, _triangular_inverse(U) if ct == 'full' else None, ws.T)   # U⁻¹ = Lᵀ
+    total = nk.sum()
+    S = _SCATTER[ct](m1, stats[1], means - ws.c, a, Uinv, ws.T)
     if ct in ('full', 'tied'):
-        S = 0.5 * (S + S.swapaxes(-1, -2))                              # symmetric to the last bit
-        S /= nk[:, None, None] if ct == 'full' else nk.sum()
+        S = S + S.swapaxes(-1, -2)                                      # symmetric to the last bit (halved below)
+        S *= 0.5 / nk[:, None, None] if ct == 'full' else 0.5 / total
         S.reshape(-1, D * D)[:, ::D + 1] += reg_covar                   # + reg_covar I
     else: S = S / (nk[:, None] if ct == 'diag' else nk) + reg_covar
-    new = nk / nk.sum(), means, S
+    new = nk / total, means, S
     return new if ws.dtype == np.float64 else tuple(a.astype(ws.dtype) for a in new)
 
 # %% ../nbs/03_estimator.ipynb #564de935
@@ -337,6 +356,7 @@ class _Workspace:
         self.c, self.T, self.w_sum = np.asarray(c, dt), None, None
         self.rows, self.floor, self.tiny_nk = _block_rows(N, K, D, covariance_type, chunk_size), _exp_floor(dt), 10 * np.finfo(dt).eps
         self.bound = chunk_size is not None                           # rows: a bound (chunk_size) or a target (automatic)
+        self.B = _bordered((K,) * (covariance_type == 'full'), D, dt) if covariance_type in ('full', 'tied') else None
         self.nF, self.nY = _n_columns(covariance_type, D), {'full': K * D, 'tied': D + 2}.get(covariance_type, 0)
         cols = max((sl.stop - sl.start for sl in self.blocks(N)), default=0)   # the largest block
         self._F, self._A, self._Y = (np.ones(n * cols, dt) for n in (self.nF, K, self.nY))
@@ -377,9 +397,9 @@ def _fit_workspace(X, w, K:int, covariance_type:str, chunk_size=None):
     return ws
 
 # %% ../nbs/03_estimator.ipynb #b80b5c1e
-def _em_pass(X, w, params:tuple, U, ws, reg_covar:float, floor) -> tuple:
-    "One EM iteration in one pass over the rows (E step and sums per block, then the M step): (θ', U', ℓ(θ))."
-    ct = ws.covariance_type
+def _em_pass(X, w, params:tuple, factors:tuple, ws, reg_covar:float, floor) -> tuple:
+    "One EM iteration in one pass over the rows (E step and sums per block, then the M step): (θ', (U', U'⁻¹), ℓ(θ)); factors = (U, U⁻¹ or None)."
+    ct, (U, Uinv) = ws.covariance_type, factors
     coef = _coefficients(ct, params[0], params[1], U, ws.c, ws.dtype)
     stats, ll = ws.zero_stats(), 0.0
     for sl in ws.blocks(len(X)):
@@ -391,10 +411,12 @@ def _em_pass(X, w, params:tuple, U, ws, reg_covar:float, floor) -> tuple:
         if ct == 'full': _accumulate_whitened(Y, R, stats)
     ll /= ws.w_sum
     if not math.isfinite(ll): raise ValueError(_COLLAPSED)
-    full = ct == 'full'                                              # its M step needs the E step's centred means and U
-    new = _m_step_from_stats(stats, ws, np.asarray(params[1], np.float64) - ws.c if full else None, np.asarray(U, np.float64) if full else None, reg_covar)
-    if not np.isfinite(new[1]).all(): raise ValueError(_COLLAPSED)
-    return new, _precisions_cholesky(new[2], ct, floor), ll
+    a = None
+    if ct == 'full':                                                 # its M step needs the E step's centred means and U⁻¹ = Lᵀ
+        a = np.asarray(params[1], np.float64) - ws.c
+        if Uinv is None: Uinv = _triangular_inverse(np.asarray(U, np.float64))   # a U given without its L (warm start, precisions_init)
+    new = _m_step_from_stats(stats, ws, a, Uinv, reg_covar)
+    return new, _cholesky_factors(new[2], ct, floor, ws.B), ll             # non-finite means make Σ non-finite: caught there
 
 # %% ../nbs/03_estimator.ipynb #232e7b6a
 def _log_norm(A, floor:float):
@@ -419,7 +441,7 @@ def _m_step_from_resp(X, resp, ws, reg_covar:float) -> tuple:
     for sl in ws.blocks(len(X)): _accumulate(_design(X[sl], ws.c, ct, ws.buffers(sl.stop - sl.start)[0]), resp(sl), stats)
     if ct != 'full': return _m_step_from_stats(stats, ws, reg_covar=reg_covar)
     a = _nk_and_means(stats[0], ws)[1] - ws.c                               # the new centred means
-    I = np.broadcast_to(np.eye(ws.D), (ws.K, ws.D, ws.D))
+    I = np.broadcast_to(np.eye(ws.D), (ws.K, ws.D, ws.D))                 # U = U⁻¹ = I
     W = _coef_full(np.zeros(ws.K), a, I)[0].astype(ws.dtype)               # y_nk = x̃_n - a_k
     for sl in ws.blocks(len(X)):
         F, _, Y = ws.buffers(sl.stop - sl.start)
@@ -724,7 +746,7 @@ def _validated_inits(self:GaussianMixture, D:int, dtype) -> tuple:
 # %% ../nbs/03_estimator.ipynb #96723573
 @patch
 def _initialize(self:GaussianMixture, X, w, rng, inits, floor, ws) -> tuple:
-    "Starting ((π, μ, Σ), U): given *_init arrays, the rest from one M step on the initial responsibilities."
+    "Starting ((π, μ, Σ), (U, U⁻¹ or None)): given *_init arrays, the rest from one M step on the initial responsibilities."
     wi, mi, pi = inits
     ct = self.covariance_type
     if wi is None or mi is None or pi is None:
@@ -734,9 +756,9 @@ def _initialize(self:GaussianMixture, X, w, rng, inits, floor, ws) -> tuple:
         weights, means, covs = _m_step_from_resp(X, resp, ws, self.reg_covar)
     if wi is not None: weights = wi
     if mi is not None: means = mi
-    if pi is None: return (weights, means, covs), _precisions_cholesky(covs, ct, floor)
+    if pi is None: return (weights, means, covs), _cholesky_factors(covs, ct, floor, ws.B)
     U = _cholesky_of_precisions(pi, ct)
-    return (weights, means, _covariances_from_cholesky(U, ct)), U
+    return (weights, means, _covariances_from_cholesky(U, ct)), (U, None)
 
 # %% ../nbs/03_estimator.ipynb #807e93bf
 class _Run(NamedTuple):
@@ -746,16 +768,16 @@ class _Run(NamedTuple):
     def lower_bound(self): return self.lower_bounds[-1] if self.lower_bounds else -np.inf
 
 @patch
-def _em_run(self:GaussianMixture, X, w, params, U, lower_bound:float, floor, ws) -> _Run:
-    "EM from params until |Δℓ| < tol or max_iter iterations."
+def _em_run(self:GaussianMixture, X, w, params, factors, lower_bound:float, floor, ws) -> _Run:
+    "EM from params and factors (U, U⁻¹ or None) until |Δℓ| < tol or max_iter iterations."
     history, lower_bounds, converged, n_iter = [params], [], False, 0
     for n_iter in range(1, self.max_iter + 1):
         prev = lower_bound
-        params, U, lower_bound = _em_pass(X, w, params, U, ws, self.reg_covar, floor)
+        params, factors, lower_bound = _em_pass(X, w, params, factors, ws, self.reg_covar, floor)
         lower_bounds.append(lower_bound); history.append(params)
         self._report_iteration(n_iter, lower_bound - prev)
         if abs(lower_bound - prev) < self.tol: converged = True; break
-    return _Run(params, U, lower_bounds, history, converged, n_iter)
+    return _Run(params, factors[0], lower_bounds, history, converged, n_iter)
 
 # %% ../nbs/03_estimator.ipynb #9579946e
 @patch
@@ -795,7 +817,7 @@ def _check_warm_start(self:GaussianMixture, D:int):
 @patch
 def _set_fitted(self:GaussianMixture, run:_Run, lower_bound:float, names, D:int):
     "Store the parameters and diagnostics of the kept run as fitted attributes."
-    (self.weights_, self.means_, self.covariances_), self.precisions_cholesky_ = run.params, run.U
+    (self.weights_, self.means_, self.covariances_), self.precisions_cholesky_ = run.params, np.ascontiguousarray(run.U)   # U: a view into the bordered factor
     self.precisions_ = _precisions(run.U, self.covariance_type)
     self.converged_, self.n_iter_, self.lower_bound_ = bool(run.converged), run.n_iter, float(lower_bound)
     self.lower_bounds_, self.n_features_in_ = [float(v) for v in run.lower_bounds], D
@@ -830,9 +852,11 @@ def _fit(self:GaussianMixture, X, sample_weight, labels:bool) -> np.ndarray|None
     rng, best = _check_random_state(self.random_state), None
     for init in range(1 if warm else self.n_init):
         self._report_init_start(init)
-        if warm: params, U, lb = (self.weights_, self.means_, self.covariances_), self.precisions_cholesky_, self.lower_bound_
-        else: (params, U), lb = self._initialize(Xf, wf, rng, inits, floor, ws), -np.inf
-        run = self._em_run(Xf, wf, params, U, lb, floor, ws)
+        if warm:                                                    # the factors as the last M step made them: the same bits as fitting on
+            params, lb = (self.weights_, self.means_, self.covariances_), self.lower_bound_
+            factors = _cholesky_factors(self.covariances_, self.covariance_type, 0.0, ws.B)
+        else: (params, factors), lb = self._initialize(Xf, wf, rng, inits, floor, ws), -np.inf
+        run = self._em_run(Xf, wf, params, factors, lb, floor, ws)
         if self.max_iter > 0:
             self._report_init_end(run.lower_bound, run.converged)
             if best is None or run.lower_bound > best.lower_bound: best = run
