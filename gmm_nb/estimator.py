@@ -414,7 +414,7 @@ def _em_pass(X, w, params:tuple, factors:tuple, ws, reg_covar:float, floor) -> t
     a = None
     if ct == 'full':                                                 # its M step needs the E step's centred means and U⁻¹ = Lᵀ
         a = np.asarray(params[1], np.float64) - ws.c
-        if Uinv is None: Uinv = _triangular_inverse(np.asarray(U, np.float64))   # a U given without its L (warm start, precisions_init)
+        if Uinv is None: Uinv = _triangular_inverse(np.asarray(U, np.float64))   # a U given without its L (precisions_init)
     new = _m_step_from_stats(stats, ws, a, Uinv, reg_covar)
     return new, _cholesky_factors(new[2], ct, floor, ws.B), ll             # non-finite means make Σ non-finite: caught there
 
