@@ -91,11 +91,10 @@ def _bordered(shape:tuple, D:int, dtype) -> np.ndarray:
     return B
 
 def _cholesky_factors(covariances, covariance_type:str, floor=0.0, B=None) -> tuple:
-    "(U, U⁻¹) with Σ⁻¹ = UUᵀ: U = L⁻ᵀ and U⁻¹ = Lᵀ for Σ = LLᵀ (full, tied), from one Cholesky of B (a reusable `_bordered`); (1/σ, None) for diag, spherical; ValueError if Σ is singular."
+    "(U, U⁻¹) with Σ⁻¹ = UUᵀ: U = L⁻ᵀ and U⁻¹ = Lᵀ for Σ = LLᵀ (full, tied), from one Cholesky of B (a reusable `_bordered`); (1/σ, None) for diag, spherical; ValueError if Σ is at or under the floor (per dimension; one number, its mean, for spherical)."
     if not np.isfinite(covariances).all(): raise ValueError(_COLLAPSED)
     if covariance_type in ('diag', 'spherical'):
-        lim = floor if covariance_type == 'diag' or np.ndim(floor) == 0 else np.mean(floor)   # spherical: the mean floor
-        if not (covariances > lim).all(): raise ValueError(_COLLAPSED)
+        if not (covariances > floor).all(): raise ValueError(_COLLAPSED)
         return 1 / np.sqrt(covariances), None
     D = covariances.shape[-1]
     if B is None: B = _bordered(covariances.shape[:-2], D, covariances.dtype)
@@ -356,7 +355,7 @@ class _Workspace:
         self.c, self.T, self.w_sum = np.asarray(c, dt), None, None
         self.rows, self.floor, self.tiny_nk = _block_rows(N, K, D, covariance_type, chunk_size), _exp_floor(dt), 10 * np.finfo(dt).eps
         self.bound = chunk_size is not None                           # rows: a bound (chunk_size) or a target (automatic)
-        self.B = _bordered((K,) * (covariance_type == 'full'), D, dt) if covariance_type in ('full', 'tied') else None
+        self.B = None                                                 # a fit's bordered matrix (full, tied), set by _fit_workspace
         self.nF, self.nY = _n_columns(covariance_type, D), {'full': K * D, 'tied': D + 2}.get(covariance_type, 0)
         cols = max((sl.stop - sl.start for sl in self.blocks(N)), default=0)   # the largest block
         self._F, self._A, self._Y = (np.ones(n * cols, dt) for n in (self.nF, K, self.nY))
@@ -394,11 +393,12 @@ def _fit_workspace(X, w, K:int, covariance_type:str, chunk_size=None):
     ws = _Workspace(X, K, covariance_type, c, chunk_size)
     ws.w_sum = w_sum                                                # Σ_n w_n, once per fit
     if covariance_type == 'tied': ws.T = _total_scatter(X, w, ws)
+    if covariance_type in ('full', 'tied'): ws.B = _bordered((K,) * (covariance_type == 'full'), X.shape[1], ws.dtype)
     return ws
 
 # %% ../nbs/03_estimator.ipynb #b80b5c1e
 def _em_pass(X, w, params:tuple, factors:tuple, ws, reg_covar:float, floor) -> tuple:
-    "One EM iteration in one pass over the rows (E step and sums per block, then the M step): (θ', (U', U'⁻¹), ℓ(θ)); factors = (U, U⁻¹ or None)."
+    "One EM iteration in one pass over the rows (E step and sums per block, then the M step): (θ', (U', U'⁻¹), ℓ(θ)); factors = (U, U⁻¹) (U⁻¹ used by full only)."
     ct, (U, Uinv) = ws.covariance_type, factors
     coef = _coefficients(ct, params[0], params[1], U, ws.c, ws.dtype)
     stats, ll = ws.zero_stats(), 0.0
@@ -414,7 +414,6 @@ def _em_pass(X, w, params:tuple, factors:tuple, ws, reg_covar:float, floor) -> t
     a = None
     if ct == 'full':                                                 # its M step needs the E step's centred means and U⁻¹ = Lᵀ
         a = np.asarray(params[1], np.float64) - ws.c
-        if Uinv is None: Uinv = _triangular_inverse(np.asarray(U, np.float64))   # a U given without its L (precisions_init)
     new = _m_step_from_stats(stats, ws, a, Uinv, reg_covar)
     return new, _cholesky_factors(new[2], ct, floor, ws.B), ll             # non-finite means make Σ non-finite: caught there
 
@@ -746,7 +745,7 @@ def _validated_inits(self:GaussianMixture, D:int, dtype) -> tuple:
 # %% ../nbs/03_estimator.ipynb #96723573
 @patch
 def _initialize(self:GaussianMixture, X, w, rng, inits, floor, ws) -> tuple:
-    "Starting ((π, μ, Σ), (U, U⁻¹ or None)): given *_init arrays, the rest from one M step on the initial responsibilities."
+    "Starting ((π, μ, Σ), (U, U⁻¹)): given *_init arrays, the rest from one M step on the initial responsibilities."
     wi, mi, pi = inits
     ct = self.covariance_type
     if wi is None or mi is None or pi is None:
@@ -758,7 +757,8 @@ def _initialize(self:GaussianMixture, X, w, rng, inits, floor, ws) -> tuple:
     if mi is not None: means = mi
     if pi is None: return (weights, means, covs), _cholesky_factors(covs, ct, floor, ws.B)
     U = _cholesky_of_precisions(pi, ct)
-    return (weights, means, _covariances_from_cholesky(U, ct)), (U, None)
+    Uinv = _triangular_inverse(np.asarray(U, np.float64)) if ct == 'full' else None   # a given U comes without its L
+    return (weights, means, _covariances_from_cholesky(U, ct)), (U, Uinv)
 
 # %% ../nbs/03_estimator.ipynb #807e93bf
 class _Run(NamedTuple):
@@ -769,7 +769,7 @@ class _Run(NamedTuple):
 
 @patch
 def _em_run(self:GaussianMixture, X, w, params, factors, lower_bound:float, floor, ws) -> _Run:
-    "EM from params and factors (U, U⁻¹ or None) until |Δℓ| < tol or max_iter iterations."
+    "EM from params and factors (U, U⁻¹) until |Δℓ| < tol or max_iter iterations."
     history, lower_bounds, converged, n_iter = [params], [], False, 0
     for n_iter in range(1, self.max_iter + 1):
         prev = lower_bound
