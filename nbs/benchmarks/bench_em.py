@@ -25,7 +25,9 @@ installed with scikit-learn); `--threads default` leaves the BLAS as configured.
 
 Extras: `--float32` times float32 against float64 input (gmm_nb only) and compares the log-likelihoods;
 `--big` fits N=1e7, D=10 (K=10) with `chunk_size` in a subprocess and reports its peak memory; `--flatness`
-times gmm_nb alone at each N of the grid and reports, per (type, D, K), the time per sample and its spread.
+times gmm_nb alone at each N of the grid and reports, per (type, D, K), the time per sample and its spread;
+with `--append` the run is added to those already in the `--csv` file, numbered in its `run` column (a run's
+verdict depends on the state of a shared machine, so several runs, at different times, say more than one).
 
 This is a plain script, outside nbdev_test's default run (nbdev_test only runs notebooks; chapter 09 runs a
 small version of it). The whole grid takes a few hours on a 2-core machine; run it in the background, e.g.:
@@ -245,6 +247,11 @@ def bench_flatness(covariance_type, D, K, Ns=(10**4, 10**5, 10**6), reps=5, seco
     return row
 
 
+def read_csv(path) -> list:
+    "The rows of a CSV file written by write_csv, as dicts of strings."
+    with open(path, newline='') as f: return list(csv.DictReader(f))
+
+
 def write_csv(path, rows:list):
     "Write rows (dicts with the same keys) to a CSV file, if a path is given."
     if not path or not rows: return
@@ -264,6 +271,7 @@ def main(argv=None):
     p.add_argument('--float32', action='store_true', help='float32 against float64 (gmm_nb only), N=1e5 and 1e6, D=10, K=10')
     p.add_argument('--big', action='store_true', help='peak memory of a chunked fit with N=1e7, D=10, K=10')
     p.add_argument('--flatness', action='store_true', help='time per sample of gmm_nb alone at each N, per (type, D, K)')
+    p.add_argument('--append', action='store_true', help='--flatness: add this run to the rows already in --csv (column `run`)')
     p.add_argument('--child', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child: return child_main(args)
@@ -298,13 +306,14 @@ def main(argv=None):
     if args.flatness:
         Ns = [int(float(n)) for n in args.N.split(',')]
         print("\ntime per sample and iteration, ns, at N = " + ", ".join(f"{N:.0e}" for N in Ns) + "; spread = largest / smallest")
-        rows = []
+        before = read_csv(args.csv) if args.append and args.csv and os.path.exists(args.csv) else []
+        run, rows = 1 + max((int(r['run']) for r in before), default=0), []
         for ct in args.types.split(','):
             for D in [int(d) for d in args.D.split(',')]:
                 for K in [int(k) for k in args.K.split(',')]:
-                    r = bench_flatness(ct, D, K, Ns, args.reps or 5); rows.append(r)
+                    r = dict(run=run, **bench_flatness(ct, D, K, Ns, args.reps or 5)); rows.append(r)
                     print(f"{ct:9s} D={D:3d} K={K:3d}  " + "  ".join(f"{r[f'ns_{N:.0e}']:8.1f}" for N in Ns) + f"   spread {r['spread']:.2f}", flush=True)
-                    write_csv(args.csv, rows)
+                    write_csv(args.csv, before + rows)
         flat = [r for r in rows if r['spread'] <= 1.25]
         print(f"\nwithin 25%: {len(flat)} of {len(rows)}; median spread {np.median([r['spread'] for r in rows]):.2f}, "
               f"largest {max(r['spread'] for r in rows):.2f}")
