@@ -69,7 +69,7 @@ notebooks that do not exist yet):
     src must change.
   A check with "page": None applies to every page that has the feature and is SKIPPED (with a
   message, not counted) when no page has it yet; a check with "page": "NAME" (notebook stem,
-  e.g. "06_em_figures") is SKIPPED while that page does not exist, and once it exists the page FAILS
+  e.g. "11_em_figures") is SKIPPED while that page does not exist, and once it exists the page FAILS
   if the feature is missing.
 
 Output: one line per page, `PASS NAME ...` or `FAIL NAME: reasons`, SKIP lines for page-specific

@@ -1,13 +1,28 @@
 __version__ = "0.0.1"
 
+# The core (chapters 0-5), the estimator and what builds on it (6-8): imported with the package, without matplotlib.
 from .gaussian import gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean, ml_covariance, cholesky_factor
-from .mixture import (mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture,
-                      component_colors, responsibility_colors)
+from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture
+from .covariances import (COVARIANCE_TYPES, covariance_shape, full_covariances, covariance_update, n_parameters,
+                          information_criteria, precision_factors, precisions, covariances_from_precisions)
 from .em import e_step, m_step, em, EMResult, EMHistory
+from .kmeans import kmeans, kmeans_plusplus
 from .datasets import load_old_faithful
-from .estimator import (GaussianMixture, ConvergenceWarning, NotFittedError, FitHistory, select_model, ModelSelection,
-                        plot_bic, n_parameters, covariance_shape, kmeans, kmeans_plusplus, INIT_PARAMS, COVARIANCE_TYPES)
-from .plotting import full_covariances, plot_ellipses, plot_density, plot_responsibilities, plot_log_likelihood
-from .figures import (bishop_fig_9_8, plot_em_panel, animate_em, animate_collapse, save_animation, fig_9_8_history,
-                      FIG_9_8_START)
-from .explorer import em_explorer, EMExplorer
+from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError, INIT_PARAMS
+from .selection import select_model, ModelSelection
+from . import persistence                                  # GaussianMixture.save and .load
+
+# Drawing (chapters 10-12) needs matplotlib (and the explorer ipywidgets): loaded on first use of one of these names.
+_LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',
+                                     'plot_responsibilities', 'plot_log_likelihood', 'plot_bic')},
+         **{n: 'figures' for n in ('FIG_9_8_START', 'fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
+                                    'save_animation', 'animate_collapse')},
+         **{n: 'explorer' for n in ('EMExplorer', 'em_explorer')}}
+
+def __getattr__(name):
+    if name not in _LAZY: raise AttributeError(f"module 'gmm_nb' has no attribute {name!r}")
+    from importlib import import_module
+    value = globals()[name] = getattr(import_module(f'.{_LAZY[name]}', __name__), name)
+    return value
+
+def __dir__(): return sorted([*globals(), *_LAZY])
