@@ -1,14 +1,14 @@
 __version__ = "0.0.1"
 
 # The core (chapters 0-5), the estimator and what builds on it (6-8): imported with the package, without matplotlib.
-from .gaussian import gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean, ml_covariance, cholesky_factor
+from .gaussian import InvalidParameterError, gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean, ml_covariance, cholesky_factor
 from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture
 from .covariances import (COVARIANCE_TYPES, covariance_shape, full_covariances, covariance_update, n_parameters,
                           information_criteria, precision_factors, precisions, covariances_from_precisions)
 from .em import e_step, m_step, em, EMResult, EMHistory
-from .kmeans import kmeans, kmeans_plusplus
+from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
 from .datasets import load_old_faithful
-from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError, INIT_PARAMS
+from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError
 from .selection import select_model, ModelSelection
 from . import persistence                                  # GaussianMixture.save and .load
 
