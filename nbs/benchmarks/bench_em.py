@@ -29,6 +29,12 @@ times gmm_nb alone at each N of the grid and reports, per (type, D, K), the time
 with `--append` the run is added to those already in the `--csv` file, numbered in its `run` column (a run's
 verdict depends on the state of a shared machine, so several runs, at different times, say more than one).
 
+`--whole-fit` measures what a user waits for: a fit from each library's default start (k-means), `n_init=1`, the
+default `tol`, to convergence, once per seed (`--seeds`, random_state 0, 1, ...), on the grid or on `--configs`
+(type:N:D:K,...). Reported: the total seconds of each library over the seeds and their ratio, the mean number of EM
+iterations, and gmm_nb's final mean log-likelihood per point minus scikit-learn's (mean, min, max over the seeds):
+the two start from different k-means results, so each may end in a different local maximum, either way.
+
 This is a plain script, outside nbdev_test's default run (nbdev_test only runs notebooks; chapter 09 runs a
 small version of it). The whole grid takes a few hours on a 2-core machine; run it in the background, e.g.:
 
@@ -247,6 +253,115 @@ def bench_flatness(covariance_type, D, K, Ns=(10**4, 10**5, 10**6), reps=5, seco
     return row
 
 
+def whole_fit(lib, X, K, covariance_type, seed) -> tuple:
+    "(seconds, fitted model) of the fit a user waits for: default initialisation, n_init=1, default tol, random_state=seed."
+    if lib == 'sklearn': from sklearn.mixture import GaussianMixture
+    else: from gmm_nb import GaussianMixture
+    model = GaussianMixture(K, covariance_type=covariance_type, random_state=seed)
+    time.sleep(PAUSE)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        t0 = time.perf_counter(); model.fit(X); t = time.perf_counter() - t0
+    return t, model
+
+
+def bench_whole_fit(covariance_type, N, D, K, seeds=3) -> dict:
+    "Both libraries' whole fits, one per seed, timed in alternation: total seconds, ratio of the totals, iterations, mean score difference."
+    X = make_data(N, D, K)
+    whole_fit('gmm_nb', X[:1000], K, covariance_type, 0)                    # warm up both code paths
+    whole_fit('sklearn', X[:1000], K, covariance_type, 0)
+    t, it, score = {'sklearn': [], 'gmm_nb': []}, {'sklearn': [], 'gmm_nb': []}, {'sklearn': [], 'gmm_nb': []}
+    for seed in range(seeds):
+        for lib in (('sklearn', 'gmm_nb') if seed % 2 == 0 else ('gmm_nb', 'sklearn')):
+            s, model = whole_fit(lib, X, K, covariance_type, seed)
+            t[lib].append(s); it[lib].append(model.n_iter_); score[lib].append(model.score(X))
+    d = np.subtract(score['gmm_nb'], score['sklearn'])
+    return dict(type=covariance_type, N=N, D=D, K=K, seeds=seeds, sk_s=float(np.sum(t['sklearn'])), ours_s=float(np.sum(t['gmm_nb'])),
+                ratio=float(np.sum(t['sklearn']) / np.sum(t['gmm_nb'])), sk_iter=float(np.mean(it['sklearn'])),
+                ours_iter=float(np.mean(it['gmm_nb'])), score_diff=float(d.mean()), score_diff_min=float(d.min()),
+                score_diff_max=float(d.max()))
+
+
+def bench_n_jobs(covariance_type, N, D, K, reps=3) -> dict:
+    "gmm_nb alone: seconds per iteration with n_jobs=1 and n_jobs=2, timed in alternation; and whether the two fits are bitwise equal."
+    X = make_data(N, D, K); init = initial_params(X, K, covariance_type)
+    m = iterations_for(fit_seconds('gmm_nb', X, K, covariance_type, 1, init)[0] / 2, 1.0)
+    t = {1: [], 2: []}; fits = {}
+    for rep in range(reps):
+        for n in ((1, 2) if rep % 2 == 0 else (2, 1)):
+            s, fits[n] = per_iteration('gmm_nb', X, K, covariance_type, m, init, n_jobs=n); t[n].append(s)
+    equal = all(np.array_equal(getattr(fits[1], a), getattr(fits[2], a)) for a in ('weights_', 'means_', 'covariances_', 'lower_bounds_'))
+    return dict(type=covariance_type, N=N, D=D, K=K, s1=float(np.median(t[1])), s2=float(np.median(t[2])),
+                speedup=float(np.median(np.divide(t[1], t[2]))), bitwise_equal=equal)
+
+
+def _cluster(n_workers:int):
+    "A LocalCluster of n_workers processes of one thread, and its Client."
+    import logging
+    from distributed import LocalCluster, Client
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL)
+    return cluster, Client(cluster)
+
+
+def bench_dask(covariance_type, N, D, K, chunk_rows=250_000, reps=2) -> list:
+    "Seconds per iteration of the same fit in memory (n_jobs 1, 2) and on a LocalCluster (1, 2 workers), the data persisted; bytes between workers per iteration; difference from in memory."
+    import dask.array as da
+    X = make_data(N, D, K); init = initial_params(X, K, covariance_type)
+    m = iterations_for(fit_seconds('gmm_nb', X, K, covariance_type, 1, init)[0] / 2, 2.0, most=10)
+    rows, ref = [], None
+    for n in (1, 2):
+        s = min(per_iteration('gmm_nb', X, K, covariance_type, m, init, n_jobs=n)[0] for _ in range(reps))
+        if ref is None: ref = per_iteration('gmm_nb', X, K, covariance_type, m, init)[1]
+        rows.append(dict(type=covariance_type, N=N, D=D, K=K, engine=f'threads', workers=n, s_per_iter=s, bytes_per_iter=0, rel_diff=0.0))
+    for n in (1, 2):
+        cluster, client = _cluster(n)
+        try:
+            Xd = da.from_array(X, chunks=(chunk_rows, D)).persist()
+            sent = lambda: sum(client.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values())
+            best, b = np.inf, None
+            for _ in range(reps):
+                b0 = sent(); t1, _ = fit_seconds('gmm_nb', Xd, K, covariance_type, 1, init); b1 = sent()
+                tm, model = fit_seconds('gmm_nb', Xd, K, covariance_type, 1 + m, init); b2 = sent()
+                best, b = min(best, (tm - t1) / m), ((b2 - b1) - (b1 - b0)) / m
+            rows.append(dict(type=covariance_type, N=N, D=D, K=K, engine='dask', workers=n, s_per_iter=best, bytes_per_iter=b,
+                             rel_diff=max(rel_diff(getattr(model, a), getattr(ref, a)) for a in ('weights_', 'means_', 'covariances_', 'lower_bounds_'))))
+        finally: client.close(); cluster.close()
+    return rows
+
+
+def _write_npy(path, N:int, D:int, K:int, block:int=1_000_000):
+    "A .npy file of N rows of make_data's mixture, written block by block (never all in memory)."
+    out = np.lib.format.open_memmap(path, mode='w+', dtype=np.float64, shape=(N, D))
+    for s in range(0, N, block): out[s:s + block] = make_data(min(block, N - s), D, K, seed=s // block)
+    out.flush(); del out
+
+
+def _load_rows(path, start:int, stop:int) -> np.ndarray:
+    "Rows start:stop of a .npy file, read through a memory map."
+    return np.array(np.load(path, mmap_mode='r')[start:stop])
+
+
+def bench_out_of_core(path, N:int, D:int, K:int, covariance_type='full', chunk_rows=1_000_000, n_iter=3, workers=2) -> dict:
+    "A fit of N rows read from a .npy file on disk chunk by chunk (dask, `workers` processes): seconds per iteration, peak memory of each process."
+    import dask, dask.array as da, psutil
+    if not os.path.exists(path): _write_npy(path, N, D, K)
+    chunks = [da.from_delayed(dask.delayed(_load_rows)(path, s, min(s + chunk_rows, N)), (min(chunk_rows, N - s), D), np.float64)
+              for s in range(0, N, chunk_rows)]
+    X = da.concatenate(chunks)
+    init = initial_params(_load_rows(path, 0, 1_000_000), K, covariance_type)
+    cluster, client = _cluster(workers)
+    try:
+        reset = lambda: open('/proc/self/clear_refs', 'w').write('5')
+        client.run(reset); reset()
+        t1, _ = fit_seconds('gmm_nb', X, K, covariance_type, 1, init)
+        tm, model = fit_seconds('gmm_nb', X, K, covariance_type, 1 + n_iter, init)
+        peaks = client.run(lambda: vm_kb('VmHWM') / 1024)
+    finally: client.close(); cluster.close()
+    return dict(type=covariance_type, N=N, D=D, K=K, data_gb=N * D * 8 / 1e9, chunk_rows=chunk_rows, workers=workers,
+                s_per_iter=(tm - t1) / n_iter, worker_peak_mb=max(peaks.values()), client_peak_mb=vm_kb('VmHWM') / 1024,
+                n_iter=n_iter, score=float(model.lower_bounds_[-1]))
+
+
 def read_csv(path) -> list:
     "The rows of a CSV file written by write_csv, as dicts of strings."
     with open(path, newline='') as f: return list(csv.DictReader(f))
@@ -272,6 +387,12 @@ def main(argv=None):
     p.add_argument('--big', action='store_true', help='peak memory of a chunked fit with N=1e7, D=10, K=10')
     p.add_argument('--flatness', action='store_true', help='time per sample of gmm_nb alone at each N, per (type, D, K)')
     p.add_argument('--append', action='store_true', help='--flatness: add this run to the rows already in --csv (column `run`)')
+    p.add_argument('--whole-fit', action='store_true', help='the whole fit from the default start (k-means), one per seed')
+    p.add_argument('--seeds', type=int, default=3, help='--whole-fit: random_state 0..seeds-1')
+    p.add_argument('--configs', default=None, help='--whole-fit: type:N:D:K,... instead of the grid')
+    p.add_argument('--n-jobs', action='store_true', help='gmm_nb alone: seconds per iteration with n_jobs=1 and 2, and bitwise equality')
+    p.add_argument('--dask', action='store_true', help='the same fit in memory (n_jobs 1, 2) and on a LocalCluster (1, 2 workers)')
+    p.add_argument('--out-of-core', default=None, metavar='NPY', help='a fit of --N rows (default 1e8), D=10, K=5, read from this .npy file (made if missing)')
     p.add_argument('--child', default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child: return child_main(args)
@@ -302,6 +423,54 @@ def main(argv=None):
             print(f"{ct:9s} N=1e7 D=10 K=10 chunk_size=65536: data {mem['data_mb']:.0f} MB, peak RSS {mem['peak_mb']:.0f} MB "
                   f"({mem['peak_mb'] - mem['before_mb']:+.0f} MB during the fit), {mem['seconds']:.1f} s for 2 iterations", flush=True)
         return write_csv(args.csv, rows)
+
+    if args.n_jobs:
+        print(f"\nseconds per iteration of gmm_nb with n_jobs=1 and n_jobs=2 (BLAS threads: {args.threads}), speed-up, bitwise equal")
+        rows = []
+        for ct in args.types.split(','):
+            for N in [int(float(n)) for n in args.N.split(',')]:
+                for D in [int(d) for d in args.D.split(',')]:
+                    for K in [int(k) for k in args.K.split(',')]:
+                        r = bench_n_jobs(ct, N, D, K, args.reps or 3); rows.append(r)
+                        print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  {r['s1']:10.4g} {r['s2']:10.4g}  speed-up {r['speedup']:5.2f}  "
+                              f"{'bitwise equal' if r['bitwise_equal'] else 'DIFFERENT'}", flush=True)
+                        write_csv(args.csv, rows)
+        return
+    if args.dask:
+        print("\nseconds per iteration: in memory on 1 and 2 threads, on a LocalCluster of 1 and 2 worker processes (data persisted)")
+        rows = []
+        for c in (args.configs or 'full:1e6:10:10,diag:1e6:10:10').split(','):
+            ct, N, D, K = c.split(':')[0], int(float(c.split(':')[1])), int(c.split(':')[2]), int(c.split(':')[3])
+            for r in bench_dask(ct, N, D, K):
+                rows.append(r)
+                print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  {r['engine']:7s} {r['workers']}  {r['s_per_iter']:8.4f} s/it  "
+                      f"{r['bytes_per_iter'] / 1e3:8.1f} kB/it between workers  rel diff {r['rel_diff']:.1e}", flush=True)
+                write_csv(args.csv, rows)
+        return
+    if args.out_of_core:
+        N = int(float(args.N)) if ',' not in args.N else 10**8
+        r = bench_out_of_core(args.out_of_core, N, 10, 5)
+        print(f"out of core: N={N:.0e}, D=10, K=5, {r['data_gb']:.1f} GB on disk, {r['workers']} workers: {r['s_per_iter']:.1f} s per iteration, "
+              f"peak memory {r['worker_peak_mb']:.0f} MB per worker, {r['client_peak_mb']:.0f} MB in the client", flush=True)
+        return write_csv(args.csv, [r])
+
+    if args.whole_fit:
+        grid = ([(c.split(':')[0], int(float(c.split(':')[1])), int(c.split(':')[2]), int(c.split(':')[3])) for c in args.configs.split(',')]
+                if args.configs else [(ct, int(float(N)), int(D), int(K)) for ct in args.types.split(',') for N in args.N.split(',')
+                                      for D in args.D.split(',') for K in args.K.split(',')])
+        print(f"\nwhole fits, default start, n_init=1, random_state 0..{args.seeds - 1}: total seconds of each library, ratio sklearn/gmm_nb, "
+              "mean iterations, and gmm_nb's final score (mean log-likelihood per point) minus scikit-learn's: mean [min, max]")
+        rows = []
+        for ct, N, D, K in grid:
+            r = bench_whole_fit(ct, N, D, K, args.seeds); rows.append(r)
+            print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  sklearn {r['sk_s']:8.3f} s ({r['sk_iter']:5.1f} it)  gmm_nb {r['ours_s']:8.3f} s "
+                  f"({r['ours_iter']:5.1f} it)  ratio {r['ratio']:6.2f}  score diff {r['score_diff']:+.1e} "
+                  f"[{r['score_diff_min']:+.1e}, {r['score_diff_max']:+.1e}]", flush=True)
+            write_csv(args.csv, rows)
+        g = geomean([r['ratio'] for r in rows]); w = min(rows, key=lambda r: r['ratio'])
+        print(f"\nALL: {len(rows)} configs, geometric mean ratio {g:.2f}, worst {w['ratio']:.2f} ({w['type']}, N={w['N']:.0e}, "
+              f"D={w['D']}, K={w['K']}); mean score difference {np.mean([r['score_diff'] for r in rows]):+.1e}")
+        return
 
     if args.flatness:
         Ns = [int(float(n)) for n in args.N.split(',')]
