@@ -5,7 +5,7 @@ from .gaussian import InvalidParameterError, gaussian_pdf, gaussian_logpdf, gaus
 from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture
 from .covariances import (COVARIANCE_TYPES, covariance_shape, full_covariances, covariance_update, n_parameters,
                           information_criteria, precision_factors, precisions, covariances_from_precisions)
-from .em import e_step, m_step, em, EMResult, EMHistory
+from .em import e_step, m_step, em, EMResult, EMHistory, FIG_9_8_START
 from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
 from .datasets import load_old_faithful
 from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError
@@ -15,7 +15,7 @@ from . import persistence                                  # GaussianMixture.sav
 # Drawing (chapters 10-12) needs matplotlib (and the explorer ipywidgets): loaded on first use of one of these names.
 _LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',
                                      'plot_responsibilities', 'plot_log_likelihood', 'plot_bic')},
-         **{n: 'figures' for n in ('FIG_9_8_START', 'fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
+         **{n: 'figures' for n in ('fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
                                     'save_animation', 'animate_collapse')},
          **{n: 'explorer' for n in ('EMExplorer', 'em_explorer')}}
 
