@@ -16,7 +16,7 @@ from . import persistence                                  # GaussianMixture.sav
 _LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',
                                      'plot_responsibilities', 'plot_log_likelihood', 'plot_bic')},
          **{n: 'figures' for n in ('fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
-                                    'save_animation', 'animate_collapse')},
+                                    'save_animation', 'animate_collapse', 'animation_html')},
          **{n: 'explorer' for n in ('EMExplorer', 'em_explorer')}}
 
 def __getattr__(name):
