@@ -46,11 +46,17 @@ Per page, a page FAILS on:
     nbconvert's template, which Quarto does not use);
   * a failed or 4xx/5xx request to the local server (e.g. a missing MathJax file or font),
     except two harmless MathJax 2 artefacts listed at MATHJAX_ARTEFACT;
-  * MathJax: not loaded, not finished within the timeout, a formula without rendered output,
+  * a link to another page of the site (a relative `NAME.html`, or the site's own address from
+    settings.ini) whose page does not exist: every page is also written under its site name (nbdev's,
+    without the number: `00_gaussian.html` is also `gaussian.html`), so links work here as there;
+  * MathJax: not loaded, not finished (ready, then a callback queued behind its typesetting has run)
+    within 30 s plus 0.1 s per formula, a formula without rendered output,
     a TeX error (merror, or an undefined macro shown in red), or a web font other than STIX-Web;
   * raw TeX left in the visible text outside code/output blocks: `$$`, `\\begin{`, `\\[`, `\\(`,
     or a `$...$` containing a backslash command (i.e. math that MathJax did not pick up);
   * the page-specific checks below.
+A page that fails is checked once more before it counts as failed (a loaded 2-core machine can stall
+one page); a pass on the second try is reported as a warning.
 A full-page screenshot of every page is saved to `_docs_check/screenshots/NAME.png` (taken after
 MathJax has finished, before any animation button is clicked).
 
@@ -66,7 +72,8 @@ notebooks that do not exist yet):
     is enough.
   * kind "jshtml" -- every matplotlib `HTML(anim.to_jshtml())` animation on a page is clicked
     once on its "Next frame" button; its slider value must advance by one and its frame <img>
-    src must change.
+    src must change; and every button must show something (text or an inline image), since an
+    icon font from a CDN is not there offline.
   A check with "page": None applies to every page that has the feature and is SKIPPED (with a
   message, not counted) when no page has it yet; a check with "page": "NAME" (notebook stem,
   e.g. "11_em_figures") is SKIPPED while that page does not exist, and once it exists the page FAILS
@@ -97,7 +104,19 @@ SHOTS = OUT / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 30_000  # per page: load, MathJax, clicks
+TIMEOUT_MS = 30_000  # per page: load, MathJax (plus 0.1 s per formula), clicks
+
+
+def _site_url():
+    """The documentation site's address from settings.ini (doc_host + doc_baseurl), e.g. https://user.github.io/repo/."""
+    import configparser
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "settings.ini")
+    d = cfg["DEFAULT"] if cfg.has_section("DEFAULT") or cfg.defaults() else {}
+    return (d.get("doc_host", "").rstrip("/") + "/" + d.get("doc_baseurl", "").strip("/") + "/") if d else ""
+
+
+SITE_URL = _site_url()
 
 # Page-specific checks; see the docstring. "page": None = any page that has it; "NAME" = that page.
 PAGE_CHECKS = [
@@ -321,18 +340,22 @@ def nbconvert(nbs):
                "--TagRemovePreprocessor.remove_all_outputs_tags=docs_check_remove_output",
                *map(str, paths)]
         return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    res = {}
-    r = run(nbs)
-    if r.returncode == 0:
-        return {p.stem: None for p in nbs}
-    for p in nbs:  # something failed: convert one by one to tell which
-        r = run([p])
-        err = None
-        if r.returncode or not (OUT / f"{p.stem}.html").exists():
-            lines = [l for l in r.stderr.splitlines() if l.strip()]
-            err = "nbconvert failed: " + (lines[-1] if lines else f"exit {r.returncode}")
-        res[p.stem] = err
+    res = {p.stem: None for p in nbs}
+    if run(nbs).returncode:
+        for p in nbs:  # something failed: convert one by one to tell which
+            r = run([p])
+            if r.returncode or not (OUT / f"{p.stem}.html").exists():
+                lines = [l for l in r.stderr.splitlines() if l.strip()]
+                res[p.stem] = "nbconvert failed: " + (lines[-1] if lines else f"exit {r.returncode}")
+    for stem, err in res.items():  # the site's name for each page (nbdev drops the number): links use those
+        if not err and site_name(stem) != stem:
+            shutil.copyfile(OUT / f"{stem}.html", OUT / f"{site_name(stem)}.html")
     return res
+
+
+def site_name(stem):
+    """The page name nbdev gives a notebook on the site: `00_gaussian` -> `gaussian`."""
+    return re.sub(r"^\d+[a-zA-Z0-9]*_", "", stem)
 
 
 # ---------------------------------------------------------------- local server
@@ -349,9 +372,7 @@ def serve(directory):
 
 
 # ---------------------------------------------------------------- in-page JavaScript
-JS_MATHJAX_IDLE = """() => !!(window.MathJax && MathJax.isReady && MathJax.Hub.queue
-                       && MathJax.Hub.queue.pending === 0 && !MathJax.Hub.queue.running)"""
-
+JS_MATHJAX_DONE = """() => { MathJax.Hub.Queue(() => { window.__docs_check_mathjax_done = true; }); }"""
 JS_MATH_REPORT = r"""() => {
   const H = MathJax.Hub, out = MathJax.OutputJax && MathJax.OutputJax['HTML-CSS'];
   const jax = H.getAllJax(), unrendered = [], errors = [];
@@ -426,8 +447,20 @@ def is_local(url):
     return sp.scheme in ("data", "blob", "about") or sp.hostname in ("127.0.0.1", "localhost", "::1")
 
 
+def internal_target(href):
+    """The file in OUT that a link to another page of the site points to, or None for anything else."""
+    sp = urlsplit(href)
+    site = SITE_URL and href.startswith(SITE_URL)
+    if (sp.scheme or sp.netloc) and not site:
+        return None
+    path = urlsplit(href[len(SITE_URL):]).path if site else sp.path
+    return path.lstrip("/") if path.endswith(".html") else None
+
+
 def check_page(context, base, stem, notes):
     """Open one page; return (errors, warnings, info dict)."""
+    html = (OUT / f"{stem}.html").read_text(errors="replace")
+    mathjax_budget = TIMEOUT_MS + 100 * html.count("$") // 2  # ~0.1 s more per formula on a loaded 2-core machine
     errors, warnings, blocked = [], [], []
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -454,11 +487,25 @@ def check_page(context, base, stem, notes):
             return errors, warnings, info
         if page.locator(".jp-Cell").count() == 0:
             errors.append("no notebook cells on the page")
+        links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
+        info["links"], broken = 0, []
+        for href in links:
+            target = internal_target(href)
+            if target is not None:
+                info["links"] += 1
+                if not (OUT / target).is_file():
+                    broken.append(href)
+        info["broken"] = len(broken)
+        if broken:
+            errors.append(f"{len(broken)} broken internal link(s), e.g. {broken[0]!r}")
         if not page.evaluate("() => !!(window.MathJax && MathJax.Hub)"):
             errors.append("MathJax did not load")
-        else:
-            page.wait_for_function(JS_MATHJAX_IDLE, timeout=TIMEOUT_MS)
-            page.evaluate("() => new Promise(r => MathJax.Hub.Queue(() => r(true)))")
+        else:  # MathJax's own completion signal: once started up, a callback queued behind its typesetting
+            t_mj = time.time()
+            page.wait_for_function("() => MathJax.isReady === true", timeout=mathjax_budget)
+            page.evaluate(JS_MATHJAX_DONE)
+            page.wait_for_function("() => window.__docs_check_mathjax_done === true",
+                                   timeout=max(1000, mathjax_budget - 1000 * (time.time() - t_mj)))
             m = page.evaluate(JS_MATH_REPORT)
             info["njax"] = m["njax"]
             if m["unrendered"]:
@@ -481,7 +528,8 @@ def check_page(context, base, stem, notes):
             if chk["kind"] == "figure":
                 found = page.evaluate(JS_FIGURES, chk["caption"])
                 if found:
-                    notes.setdefault(chk["name"], []).append(f"{stem} ({len(found)} caption(s))")
+                    seen = notes.setdefault(chk["name"], [])
+                    seen.append(f"{stem} ({len(found)} caption(s))") if f"{stem} ({len(found)} caption(s))" not in seen else None
                     bad = [f for f in found if f["shown"] == 0]
                     if bad and len(bad) == len(found):
                         errors.append(f"{chk['name']}: no image shown under {bad[0]['where']}")
@@ -490,7 +538,8 @@ def check_page(context, base, stem, notes):
             elif chk["kind"] == "jshtml":
                 n = page.locator("div.animation").count()
                 if n:
-                    notes.setdefault(chk["name"], []).append(f"{stem} ({n} animation(s))")
+                    seen = notes.setdefault(chk["name"], [])
+                    seen.append(f"{stem} ({n} animation(s))") if f"{stem} ({n} animation(s))" not in seen else None
                 elif chk["page"] == stem:
                     errors.append(f"{chk['name']}: no jshtml animation on the page")
                 for i in range(n):
@@ -522,12 +571,23 @@ def check_page(context, base, stem, notes):
     return errors, warnings, info
 
 
+JS_EMPTY_BUTTONS = """(i) => [...document.querySelectorAll('div.animation')[i].querySelectorAll('button')]
+  .filter(b => b.getBoundingClientRect().width === 0 || !(b.innerText.trim() !== ''
+                 || [...b.querySelectorAll('svg, img')].some(e => e.getBoundingClientRect().width > 0)))
+  .map(b => b.title || b.outerHTML.slice(0, 60))"""
+
+
 def check_animation(page, i, name):
     errs = []
     anim = page.locator("div.animation").nth(i)
     nxt = anim.locator('button[title="Next frame"]')
     if nxt.count() != 1 or anim.locator("input.anim-slider").count() != 1:
         return [f"{name} #{i + 1}: no 'Next frame' button or slider"]
+    empty = page.evaluate(JS_EMPTY_BUTTONS, i)
+    info_buttons = anim.locator("button").count()
+    if empty:
+        errs.append(f"{name} #{i + 1}: {len(empty)} of {info_buttons} buttons show nothing (e.g. {empty[0]!r}): "
+                    "icons from a font that is not on the page?")
     pause = anim.locator('button[title="Pause"]')
     if pause.count():
         pause.click()
@@ -594,7 +654,7 @@ def main(argv=None):
         f"HTML and screenshots in {OUT.relative_to(ROOT)}/")
 
     httpd, base = serve(OUT)
-    passed = failed = 0
+    passed = failed = links = broken = 0
     notes = {}
     try:
         with sync_api.sync_playwright() as pw:
@@ -606,6 +666,12 @@ def main(argv=None):
                     errors, warns, info = [converted[stem]], [], {"njax": 0}
                 else:
                     errors, warns, info = check_page(context, base, stem, notes)
+                    if errors:  # once more, alone, before failing: a loaded machine can stall one page
+                        errors2, warns, info = check_page(context, base, stem, notes)
+                        if not errors2:
+                            warns.append(f"passed on the second try (first: {'; '.join(errors)[:120]})")
+                        errors = errors2
+                links += info.get("links", 0); broken += info.get("broken", 0)
                 shot = SHOTS / f"{stem}.png"
                 tail = f"; warnings: {'; '.join(warns)}" if warns else ""
                 if errors:
@@ -632,6 +698,11 @@ def main(argv=None):
                 + (f" (pages not rendered: {', '.join(unchecked)})" if unchecked else ""))
         else:
             say(f"  ({chk['name']} checked on: {', '.join(notes.get(chk['name'], [chk['page']]))})")
+    sizes = {st: (OUT / f"{st}.html").stat().st_size for st in pages if (OUT / f"{st}.html").exists()}
+    big = max(sizes, key=sizes.get) if sizes else None
+    anims = sum(int(n.split("(")[1].split()[0]) for n in set(notes.get("jshtml animation steps", [])))
+    say(f"== docs summary: {len(pages)} pages; {links} internal links checked, {broken} broken; "
+        f"{anims} animation(s) stepped{', every button visible' if anims else ''}; largest page {big} ({sizes.get(big, 0) / 1e6:.1f} MB)")
     say(f"== docs check done in {time.time() - t0:.0f} s")
     say(f"docs: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -1,16 +1,19 @@
 __version__ = "0.0.1"
 
-# The core (chapters 0-5), the estimator and what builds on it (6-8): imported with the package, without matplotlib.
+# The core (chapters 0-5), the estimator and what builds on it (6-8, 15): imported with the package, without matplotlib.
 from .gaussian import InvalidParameterError, gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean, ml_covariance, cholesky_factor
 from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture
 from .covariances import (COVARIANCE_TYPES, covariance_shape, full_covariances, covariance_update, n_parameters,
                           information_criteria, precision_factors, precisions, covariances_from_precisions)
 from .em import e_step, m_step, em, EMResult, EMHistory, FIG_9_8_START
 from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
-from .datasets import load_old_faithful
+from .datasets import load_old_faithful, load_binary_digits
 from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError
 from .selection import select_model, ModelSelection
 from . import persistence                                  # GaussianMixture.save and .load
+# EM in general (chapter 15): the bound and KL of §9.4, mixtures of Bernoulli distributions.
+from .em_general import (complete_log_likelihood, lower_bound, kl_divergence, bernoulli_logpmf, bernoulli_mixture_logpmf,
+                         bernoulli_e_step, bernoulli_m_step, bernoulli_em)
 
 # Drawing (chapters 10-12) needs matplotlib (and the explorer ipywidgets): loaded on first use of one of these names.
 _LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',

@@ -1,0 +1,56 @@
+"""End every chapter with links to the previous and the next one, in the site's reading order.
+
+The order is the notebooks' (nbs/index.ipynb first, then by file name, as nbdev's sidebar has it); a link uses the
+site's page name (nbdev drops the number: `02_em.ipynb` is `em.html`) and the chapter's title (its first `# ` heading).
+The links are the notebook's last cell, a markdown cell that starts with MARK; running this again rewrites that cell.
+`python .ci/chapter_links.py` writes them; `--check` fails if any notebook's links are missing or out of date.
+"""
+import json, re, sys
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+MARK = "<!-- chapter links: written by .ci/chapter_links.py -->"
+
+def chapters() -> list[Path]:
+    nbs = sorted(p for p in (root / 'nbs').glob('*.ipynb') if p.name != 'index.ipynb')
+    return [root / 'nbs' / 'index.ipynb'] + nbs
+
+def site_name(p:Path) -> str: return re.sub(r"^\d+[a-zA-Z0-9]*_", "", p.stem) + '.html'
+
+def title(nb) -> str:
+    for c in nb['cells']:
+        m = re.search(r"^# (.+)$", ''.join(c['source']), re.M) if c['cell_type'] == 'markdown' else None
+        if m: return m[1].strip()
+    return 'Introduction'
+
+def links_cell(prev, nxt) -> str:
+    parts = ([f"[← {prev[0]}]({prev[1]})"] if prev else []) + ([f"[{nxt[0]} →]({nxt[1]})"] if nxt else [])
+    return MARK + "\n\n---\n\n" + " · ".join(parts)
+
+def updated(paths) -> dict:
+    "{path: notebook with its links cell as it should be}."
+    nbs = {p: json.loads(p.read_text()) for p in paths}
+    info = [(('Introduction' if p.name == 'index.ipynb' else title(nbs[p])), site_name(p)) for p in paths]
+    out = {}
+    for i, p in enumerate(paths):
+        nb = json.loads(json.dumps(nbs[p]))
+        cells = [c for c in nb['cells'] if not (c['cell_type'] == 'markdown' and ''.join(c['source']).startswith(MARK))]
+        text = links_cell(info[i - 1] if i else None, info[i + 1] if i + 1 < len(paths) else None)
+        cells.append({'cell_type': 'markdown', 'id': 'chapter-links', 'metadata': {}, 'source': text.splitlines(keepends=True)})
+        nb['cells'] = cells
+        out[p] = nb
+    return out
+
+def dump(nb) -> str: return json.dumps(nb, indent=1, ensure_ascii=False) + '\n'
+
+if __name__ == '__main__':
+    paths = chapters()
+    new = updated(paths)
+    stale = [p.name for p in paths if json.loads(p.read_text()) != new[p]]
+    if '--check' in sys.argv:
+        if stale: sys.exit(f"chapter links missing or out of date in {', '.join(stale)}: run `python .ci/chapter_links.py`")
+        print(f"chapter links in step ({len(paths)} pages)")
+    else:
+        for p in paths:
+            if p.name in stale: p.write_text(dump(new[p]))
+        print(f"chapter links written to {len(stale)} of {len(paths)} notebooks")
