@@ -74,6 +74,13 @@ notebooks that do not exist yet):
     once on its "Next frame" button; its slider value must advance by one and its frame <img>
     src must change; and every button must show something (text or an inline image), since an
     icon font from a CDN is not there offline.
+  * kind "explorer" -- the page's own EM explorer (`gmm_nb.explorer.explorer_html`: a `div.gmm-explorer` with a
+    canvas, an iteration slider, first/previous/next/last/play buttons and K, covariance, init and seed selects, drawn
+    by an inline script). Every control is moved as a reader would (the slider with the Home, End and Left keys, each
+    button clicked, each select set to another value) and each move must redraw the canvas (its toDataURL changes),
+    put the slider where the move says (End: the slider's max; a new setting: its run's last iteration, with the
+    slider's max that run's length) and raise no JavaScript error. The number of moves that passed is reported in the
+    summary line ("explorer controls moved and redrawn: N").
   A check with "page": None applies to every page that has the feature and is SKIPPED (with a
   message, not counted) when no page has it yet; a check with "page": "NAME" (notebook stem,
   e.g. "11_em_figures") is SKIPPED while that page does not exist, and once it exists the page FAILS
@@ -123,6 +130,7 @@ PAGE_CHECKS = [
     {"name": "Bishop Fig. 9.8", "kind": "figure", "page": None,
      "caption": r"\bFig(?:ure|\.)\s*9\.8(?![0-9])"},
     {"name": "jshtml animation steps", "kind": "jshtml", "page": None},
+    {"name": "EM explorer controls", "kind": "explorer", "page": "12_explorer"},
 ]
 
 # Local request failures that are MathJax 2's own and invisible to a reader (ignored, not reported):
@@ -544,6 +552,17 @@ def check_page(context, base, stem, notes):
                     errors.append(f"{chk['name']}: no jshtml animation on the page")
                 for i in range(n):
                     errors += check_animation(page, i, chk["name"])
+            elif chk["kind"] == "explorer":
+                n = page.locator("div.gmm-explorer").count()
+                if n:
+                    seen = notes.setdefault(chk["name"], [])
+                    seen.append(f"{stem} ({n} explorer(s))") if f"{stem} ({n} explorer(s))" not in seen else None
+                elif chk["page"] == stem:
+                    errors.append(f"{chk['name']}: no explorer (div.gmm-explorer) on the page")
+                for i in range(n):
+                    errs, moved = check_explorer(page, i, chk["name"], page_errors)
+                    errors += errs
+                    info["explorer_moved"] = info.get("explorer_moved", 0) + moved
     except Exception as e:  # a Playwright timeout or crash: this page fails, the run goes on
         errors.append(f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
     finally:
@@ -617,6 +636,70 @@ def check_animation(page, i, name):
     return errs
 
 
+JS_EXPLORER_STATE = """(i) => {
+  const e = document.querySelectorAll('div.gmm-explorer')[i], s = e.querySelector('input[name="iteration"]');
+  const st = e.querySelector('.emx-status');
+  return {png: e.querySelector('canvas').toDataURL(), t: +s.value, max: +s.max, status: st ? st.textContent : ''};
+}"""
+
+
+def check_explorer(page, i, name, page_errors):
+    """Move every control of explorer #i; return (errors, number of moves that redrew as they should)."""
+    ex = page.locator("div.gmm-explorer").nth(i)
+    state = lambda: page.evaluate(JS_EXPLORER_STATE, i)
+    if not state()["status"]:
+        return [f"{name} #{i + 1}: nothing drawn (the explorer's script did not run)"], 0
+    errs, moved = [], 0
+    slider = ex.locator('input[name="iteration"]')
+    button = lambda step: ex.locator(f'button[data-step="{step}"]')
+
+    def key(k):
+        slider.focus()
+        page.keyboard.press(k)
+
+    def pick(sel):  # another option of a select
+        opts = sel.evaluate("s => [...s.options].map(o => o.value).filter(v => v !== s.value)")
+        sel.select_option(opts[-1])
+
+    def play():  # from iteration 1: a few frames on, then stopped (if it has not reached the end)
+        button("play").click()
+        page.wait_for_timeout(500)
+        if button("play").inner_text().strip().endswith("stop"):
+            button("play").click()
+
+    at_end = lambda b, a: a["t"] == a["max"] and a["status"] != b["status"]
+    moves = [("slider: Home key", lambda: key("Home"), lambda b, a: a["t"] == 0),
+             ("slider: End key", lambda: key("End"), lambda b, a: a["t"] == a["max"] > 0),
+             ("slider: Left key", lambda: key("ArrowLeft"), lambda b, a: a["t"] == b["t"] - 1),
+             ("button last", lambda: button("last").click(), lambda b, a: a["t"] == a["max"]),
+             ("button prev", lambda: button("prev").click(), lambda b, a: a["t"] == a["max"] - 1),
+             ("button first", lambda: button("first").click(), lambda b, a: a["t"] == 0),
+             ("button next", lambda: button("next").click(), lambda b, a: a["t"] == 1),
+             ("button play", play, lambda b, a: a["t"] > b["t"])]
+    moves += [(f"select {n}", functools.partial(pick, ex.locator(f'select[name="{n}"]')), at_end)
+              for n in ("K", "covariance", "init", "seed")]
+    for label, action, expect in moves:
+        before, n_err = state(), len(page_errors)
+        try:
+            action()
+        except Exception as e:
+            errs.append(f"{name} #{i + 1}: {label}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            continue
+        after, problems = state(), []
+        if after["png"] == before["png"]:
+            problems.append("canvas not redrawn")
+        if not expect(before, after):
+            problems.append(f"slider {before['t']}/{before['max']} -> {after['t']}/{after['max']}, "
+                            f"status {after['status'][:60]!r}")
+        if len(page_errors) > n_err:
+            problems.append(f"JavaScript error: {page_errors[n_err]}")
+        if problems:
+            errs.append(f"{name} #{i + 1}: {label}: {'; '.join(problems)}")
+        else:
+            moved += 1
+    return errs, moved
+
+
 # ---------------------------------------------------------------- main
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -654,7 +737,7 @@ def main(argv=None):
         f"HTML and screenshots in {OUT.relative_to(ROOT)}/")
 
     httpd, base = serve(OUT)
-    passed = failed = links = broken = 0
+    passed = failed = links = broken = moved = 0
     notes = {}
     try:
         with sync_api.sync_playwright() as pw:
@@ -671,7 +754,7 @@ def main(argv=None):
                         if not errors2:
                             warns.append(f"passed on the second try (first: {'; '.join(errors)[:120]})")
                         errors = errors2
-                links += info.get("links", 0); broken += info.get("broken", 0)
+                links += info.get("links", 0); broken += info.get("broken", 0); moved += info.get("explorer_moved", 0)
                 shot = SHOTS / f"{stem}.png"
                 tail = f"; warnings: {'; '.join(warns)}" if warns else ""
                 if errors:
@@ -692,7 +775,7 @@ def main(argv=None):
             say(f"SKIP {chk['name']}: page {chk['page']!r} was not rendered (see its FAIL line)")
         elif chk["page"] is None and chk["name"] not in notes:
             what = ("no heading or image alt text matching /%s/" % chk["caption"] if chk["kind"] == "figure"
-                    else "no jshtml animation")
+                    else "no jshtml animation" if chk["kind"] == "jshtml" else "no explorer")
             unchecked = [st for st in pages if converted.get(st)]
             say(f"SKIP {chk['name']}: {what} on any page yet"
                 + (f" (pages not rendered: {', '.join(unchecked)})" if unchecked else ""))
@@ -702,7 +785,8 @@ def main(argv=None):
     big = max(sizes, key=sizes.get) if sizes else None
     anims = sum(int(n.split("(")[1].split()[0]) for n in set(notes.get("jshtml animation steps", [])))
     say(f"== docs summary: {len(pages)} pages; {links} internal links checked, {broken} broken; "
-        f"{anims} animation(s) stepped{', every button visible' if anims else ''}; largest page {big} ({sizes.get(big, 0) / 1e6:.1f} MB)")
+        f"{anims} animation(s) stepped{', every button visible' if anims else ''}; "
+        f"explorer controls moved and redrawn: {moved}; largest page {big} ({sizes.get(big, 0) / 1e6:.1f} MB)")
     say(f"== docs check done in {time.time() - t0:.0f} s")
     say(f"docs: {passed} passed, {failed} failed")
     return 1 if failed else 0
