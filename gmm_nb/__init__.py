@@ -20,7 +20,7 @@ _LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors',
                                      'plot_responsibilities', 'plot_log_likelihood', 'plot_bic')},
          **{n: 'figures' for n in ('fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
                                     'save_animation', 'animate_collapse', 'animation_html')},
-         **{n: 'explorer' for n in ('EMExplorer', 'em_explorer')}}
+         **{n: 'explorer' for n in ('EMExplorer', 'em_explorer', 'EXPLORER_GRID', 'explorer_runs', 'explorer_data', 'explorer_html')}}
 
 def __getattr__(name):
     if name not in _LAZY: raise AttributeError(f"module 'gmm_nb' has no attribute {name!r}")
