@@ -465,6 +465,13 @@ def internal_target(href):
     return path.lstrip("/") if path.endswith(".html") else None
 
 
+def _note(notes, name, entry):
+    """Record once that a page-specific check ran on a page (a page checked twice is noted once)."""
+    seen = notes.setdefault(name, [])
+    if entry not in seen:
+        seen.append(entry)
+
+
 def check_page(context, base, stem, notes):
     """Open one page; return (errors, warnings, info dict)."""
     html = (OUT / f"{stem}.html").read_text(errors="replace")
@@ -536,8 +543,7 @@ def check_page(context, base, stem, notes):
             if chk["kind"] == "figure":
                 found = page.evaluate(JS_FIGURES, chk["caption"])
                 if found:
-                    seen = notes.setdefault(chk["name"], [])
-                    seen.append(f"{stem} ({len(found)} caption(s))") if f"{stem} ({len(found)} caption(s))" not in seen else None
+                    _note(notes, chk["name"], f"{stem} ({len(found)} caption(s))")
                     bad = [f for f in found if f["shown"] == 0]
                     if bad and len(bad) == len(found):
                         errors.append(f"{chk['name']}: no image shown under {bad[0]['where']}")
@@ -546,8 +552,7 @@ def check_page(context, base, stem, notes):
             elif chk["kind"] == "jshtml":
                 n = page.locator("div.animation").count()
                 if n:
-                    seen = notes.setdefault(chk["name"], [])
-                    seen.append(f"{stem} ({n} animation(s))") if f"{stem} ({n} animation(s))" not in seen else None
+                    _note(notes, chk["name"], f"{stem} ({n} animation(s))")
                 elif chk["page"] == stem:
                     errors.append(f"{chk['name']}: no jshtml animation on the page")
                 for i in range(n):
@@ -555,8 +560,7 @@ def check_page(context, base, stem, notes):
             elif chk["kind"] == "explorer":
                 n = page.locator("div.gmm-explorer").count()
                 if n:
-                    seen = notes.setdefault(chk["name"], [])
-                    seen.append(f"{stem} ({n} explorer(s))") if f"{stem} ({n} explorer(s))" not in seen else None
+                    _note(notes, chk["name"], f"{stem} ({n} explorer(s))")
                 elif chk["page"] == stem:
                     errors.append(f"{chk['name']}: no explorer (div.gmm-explorer) on the page")
                 for i in range(n):
