@@ -15,7 +15,9 @@ def chapters() -> list[Path]:
     nbs = sorted(p for p in (root / 'nbs').glob('*.ipynb') if p.name != 'index.ipynb')
     return [root / 'nbs' / 'index.ipynb'] + nbs
 
-def site_name(p:Path) -> str: return re.sub(r"^\d+[a-zA-Z0-9]*_", "", p.stem) + '.html'
+def site_name(p:Path) -> str:
+    from nbdev.doclinks import _nbpath2html                      # nbdev's own rule for a notebook's page name
+    return _nbpath2html(p).name
 
 def title(nb) -> str:
     for c in nb['cells']:

@@ -362,8 +362,9 @@ def nbconvert(nbs):
 
 
 def site_name(stem):
-    """The page name nbdev gives a notebook on the site: `00_gaussian` -> `gaussian`."""
-    return re.sub(r"^\d+[a-zA-Z0-9]*_", "", stem)
+    """The page name nbdev gives a notebook on the site (its own rule): `00_gaussian` -> `gaussian`."""
+    from nbdev.doclinks import _nbpath2html
+    return _nbpath2html(Path(f"{stem}.ipynb")).stem
 
 
 # ---------------------------------------------------------------- local server
