@@ -14,13 +14,14 @@ from . import persistence                                  # GaussianMixture.sav
 # EM in general (chapter 15): the bound and KL of §9.4, mixtures of Bernoulli distributions.
 from .em_general import (complete_log_likelihood, lower_bound, kl_divergence, bernoulli_logpmf, bernoulli_mixture_logpmf,
                          bernoulli_e_step, bernoulli_m_step, bernoulli_em)
-# The variational mixture (chapter 16): Bishop §10.2, and scikit-learn's BayesianGaussianMixture.
-from .variational import (BayesianGaussianMixture, PRIOR_TYPES, VBParams, VBPriors, expected_log_weights, expected_log_det_precision,
-                          vb_e_step_coefficients, log_rho_map, vb_m_step, log_wishart_normaliser, variational_lower_bound,
-                          vb_lower_bound, vb_step, mixture_weights)
 
-# Drawing (chapters 10-12) needs matplotlib (and the explorer ipywidgets): loaded on first use of one of these names.
-_LAZY = {**{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',
+# Drawing (chapters 10-12) needs matplotlib (and the explorer ipywidgets), the variational mixture (chapter 16, Bishop
+# §10.2, scikit-learn's BayesianGaussianMixture) scipy.special (35 ms to import): loaded on first use of one of these names.
+_LAZY = {**{n: 'variational' for n in ('BayesianGaussianMixture', 'PRIOR_TYPES', 'VBParams', 'VBPriors', 'expected_log_weights',
+                                        'expected_log_det_precision', 'vb_e_step_coefficients', 'log_rho_map', 'vb_m_step',
+                                        'log_wishart_normaliser', 'variational_lower_bound', 'vb_lower_bound', 'vb_step',
+                                        'mixture_weights')},
+         **{n: 'plotting' for n in ('component_colors', 'responsibility_colors', 'plot_ellipses', 'plot_density',
                                      'plot_responsibilities', 'plot_log_likelihood', 'plot_bic')},
          **{n: 'figures' for n in ('fig_9_8_history', 'plot_em_panel', 'bishop_fig_9_8', 'animate_em',
                                     'save_animation', 'animate_collapse', 'animation_html')},
