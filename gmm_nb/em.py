@@ -40,7 +40,7 @@ def _check_gamma(gamma, N:int, dtype=None) -> np.ndarray:
     if np.abs(g.sum(1) - 1).max() > np.sqrt(np.finfo(g.dtype).eps): raise ValueError("each row of gamma must sum to 1 (responsibilities of one point)")
     return g
 
-# %% ../nbs/02_em.ipynb #f8cf4aa1
+# %% ../nbs/02_em.ipynb #9d5d1563
 def m_step(X, # Data, `(N, D)`
            gamma, # Responsibilities γ(z_nk) from the E step, `(N, K)`
            reg_covar:float=0.0, # Added to the diagonal of each Σ_k (0: the exact M step)
@@ -51,7 +51,7 @@ def m_step(X, # Data, `(N, D)`
     X = _check_X(X); N, D = X.shape
     g = _check_gamma(gamma, N, X.dtype) * _check_sample_weight(sample_weight, N, X.dtype)[:, None]
     _check_real(reg_covar, 'reg_covar', finite=True)
-    Nk = g.sum(0)                                                  # (9.18)
+    Nk = g.sum(0)                                                  # (9.18), (9.27)
     empty = np.flatnonzero(Nk < 10 * np.finfo(X.dtype).tiny)
     if len(empty): raise ValueError(f"component {int(empty[0])} has no responsibility left (N_k = 0): re-initialise it or use fewer components")
     means = (g.T @ X) / Nk[:, None]                                # (9.24)
