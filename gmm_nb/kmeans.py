@@ -146,16 +146,19 @@ def _fill_empty(X, w, M, labels, S, ws) -> np.ndarray:
     labels[cand[np.argsort(-d2[cand], kind='stable')[:empty.size]]] = empty
     return _label_stats(X, w, labels, len(M), ws)
 
-# %% ../nbs/05_kmeans.ipynb #3880483f
+# %% ../nbs/05_kmeans.ipynb #b1cc6681
+def _centres_update(S, M, ws, tol:float, threshold=None) -> tuple:
+    "(M', Σ_k ‖Δm_k‖², threshold): the centres (9.4) from the sums S (a cluster of no weight keeps its centre); threshold = tol·(mean variance), from the first S."
+    if threshold is None: threshold = tol * S[:, -2].sum() / (S[:, -1].sum() * ws.D)    # Σ w‖x̃‖² / (Σ w · D)
+    new = np.where(S[:, -1:] > 0, _means_from_stats(S, ws.D, ws.dtype)[1], M)
+    return new, float(((new - M) ** 2).sum()), threshold
+
 def _lloyd_from(X, w, M, ws, tol:float, max_iter:int) -> tuple:
     "Lloyd's iterations from the centred centres M until no label changes or Σ_k ‖Δm_k‖² ≤ tol·(mean variance); (M, labels)."
     labels, threshold = np.full(len(X), -1, np.intp), None
     for _ in range(max_iter):
         S, changed = _lloyd_pass(X, w, M, labels, ws)
-        S = _fill_empty(X, w, M, labels, S, ws)
-        if threshold is None: threshold = tol * S[:, -2].sum() / (S[:, -1].sum() * ws.D)    # Σ w‖x̃‖² / (Σ w · D)
-        new = _means_from_stats(S, ws.D, ws.dtype)[1]
-        shift, M = float(((new - M) ** 2).sum()), new
+        M, shift, threshold = _centres_update(_fill_empty(X, w, M, labels, S, ws), M, ws, tol, threshold)
         if not changed or shift <= threshold: break
     return M, labels
 
