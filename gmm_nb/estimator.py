@@ -290,13 +290,12 @@ def _fit(self:GaussianMixture, X, sample_weight, labels:bool) -> np.ndarray|None
     self.history_ = EMHistory._from_run(self.covariance_type, params, lls + [total / float(w.sum())], n_w)
     return out
 
-# %% ../nbs/06_estimator.ipynb #b1c5e42b
+# %% ../nbs/06_estimator.ipynb #865f039a
 @patch
 def fit_predict(self:GaussianMixture, X, y=None, sample_weight=None) -> np.ndarray:
     "Fit by EM (best of n_init runs) and return the labels argmax_k γ(z_nk) of X, shape (N,)."
     return self._fit(X, sample_weight, labels=True)
 
-# %% ../nbs/06_estimator.ipynb #1a0fe4a8
 @patch
 def fit(self:GaussianMixture, X, y=None, sample_weight=None) -> GaussianMixture:
     "Estimate the parameters by EM (see `fit_predict`); returns self."
@@ -313,7 +312,7 @@ def _check_is_fitted(self:GaussianMixture):
         raise ValueError(f"this model was fitted with covariance_type={self.history_.covariance_type!r}, but covariance_type is now "
                          f"{self.covariance_type!r}: set it back, or fit again")
 
-# %% ../nbs/06_estimator.ipynb #1d329e7b
+# %% ../nbs/06_estimator.ipynb #3eb9f2a1
 @patch
 def _check_predict_X(self:GaussianMixture, X) -> np.ndarray:
     "X checked against the fitted model: fitted at all, same number of features, same feature names."
@@ -322,14 +321,19 @@ def _check_predict_X(self:GaussianMixture, X) -> np.ndarray:
     if names is not None and fitted_names is not None and not np.array_equal(names, fitted_names):
         raise ValueError(f"The feature names should match those that were passed during fit: got {list(names)}, expected {list(fitted_names)}")
     if (names is None) != (fitted_names is None):
-        warnings.warn("X does not have valid feature names, but GaussianMixture was fitted with feature names" if names is None
-                      else "X has feature names, but GaussianMixture was fitted without feature names", UserWarning, stacklevel=3)
+        warnings.warn(f"X does not have valid feature names, but {type(self).__name__} was fitted with feature names" if names is None
+                      else f"X has feature names, but {type(self).__name__} was fitted without feature names", UserWarning, stacklevel=3)
     X = _check_data_X(X)
     if X.shape[1] != self.n_features_in_:
-        raise ValueError(f"X has {X.shape[1]} features, but GaussianMixture is expecting {self.n_features_in_} features as input")
+        raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
     return X
 
-# %% ../nbs/06_estimator.ipynb #cdbaf1c3
+# %% ../nbs/06_estimator.ipynb #61a699de
+@patch
+def _log_prob_blocks(self:GaussianMixture, fn, X):
+    "fn(rows, A) for every block of X, in order: A (K, b) = ln π_k N(x_n|μ_k,Σ_k), the fitted mixture's E step (chapter 4)."
+    return log_prob_map(fn, X, self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type, self.chunk_size, self.n_jobs)
+
 @patch
 def _predict_blocks(self:GaussianMixture, X, what:str) -> np.ndarray:
     "Block by block: ln p(x_n) (N,) for what='log_norm', γ(z_nk) (N, K) for 'proba', argmax_k γ(z_nk) (N,) for 'labels'."
@@ -344,32 +348,31 @@ def _predict_blocks(self:GaussianMixture, X, what:str) -> np.ndarray:
         if not np.isfinite(log_px).all(): return sl.start + int(np.argmin(np.isfinite(log_px)))
         if what == 'log_norm': out[sl] = log_px
         elif what == 'proba': out[sl] = A.T
-    for n in log_prob_map(block, X, self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type,
-                          self.chunk_size, self.n_jobs):
-        if n is not None:                                              # ln p = -inf: (x - μ_k)ᵀΛ_k(x - μ_k) overflowed for every k
-            raise ValueError(f"X[{n}] is too far from every component for its density to be represented (values as large as "
-                             f"{np.abs(X[n]).max():.3g}): rescale the data as the model was fitted, or check X[{n}]")
+    for n in self._log_prob_blocks(block, X):
+        if n is not None: raise _too_far(X, n)                         # ln p = -inf: (x - μ_k)ᵀΛ_k(x - μ_k) overflowed for every k
     return out
 
-# %% ../nbs/06_estimator.ipynb #7b6469d6
+def _too_far(X, n:int) -> ValueError:
+    "The error for X[n], whose density underflows for every component: which row, how large, what to do."
+    return ValueError(f"X[{n}] is too far from every component for its density to be represented (values as large as "
+                      f"{np.abs(X[n]).max():.3g}): rescale the data as the model was fitted, or check X[{n}]")
+
+# %% ../nbs/06_estimator.ipynb #107ba9ad
 @patch
 def score_samples(self:GaussianMixture, X) -> np.ndarray:
     "ln p(x_n) = ln Σ_k π_k N(x_n|μ_k,Σ_k), eq. (9.7) in log space, shape (N,)."
     return self._predict_blocks(X, 'log_norm')
 
-# %% ../nbs/06_estimator.ipynb #91c34c80
 @patch
 def score(self:GaussianMixture, X, y=None) -> float:
     "Mean log-likelihood per sample, (1/N) Σ_n ln p(x_n): what EM maximises (and GridSearchCV's default score)."
     return float(self.score_samples(X).mean())
 
-# %% ../nbs/06_estimator.ipynb #04542d07
 @patch
 def predict_proba(self:GaussianMixture, X) -> np.ndarray:
     "Responsibilities γ(z_nk), eq. (9.13), shape (N, K)."
     return self._predict_blocks(X, 'proba')
 
-# %% ../nbs/06_estimator.ipynb #d6771549
 @patch
 def predict(self:GaussianMixture, X) -> np.ndarray:
     "Labels argmax_k γ(z_nk), shape (N,)."

@@ -119,7 +119,7 @@ def _dask_start(gm:GaussianMixture, X, w, rng, ws) -> tuple:
         return (labels == np.arange(K)[:, None]) * wb
     return m_step_from_responsibilities(X, resp, (X, w), ws, gm.reg_covar)
 
-# %% ../nbs/14_scale.ipynb #7fa84e0a
+# %% ../nbs/14_scale.ipynb #ea0f045e
 def _final_log_likelihood(gm:GaussianMixture, X, w) -> float:
     "Σ_n w_n ln p(x_n) of the fitted parameters, one map and sum, the E step centred on Σ_k π_k μ_k as `predict`'s."
     c = gm.weights_ @ gm.means_
@@ -160,7 +160,7 @@ def _predict_dask(gm:GaussianMixture, X, what:str):
     "The estimator's predictions of a dask array, as a dask array: chunk by chunk, lazily."
     gm._check_is_fitted()
     if X.ndim != 2 or X.shape[1] != gm.n_features_in_:
-        raise ValueError(f"X has {X.shape[-1]} features, but GaussianMixture is expecting {gm.n_features_in_} features as input")
+        raise ValueError(f"X has {X.shape[-1]} features, but {type(gm).__name__} is expecting {gm.n_features_in_} features as input")
     X = X.rechunk({1: -1})
     dtype = np.intp if what == 'labels' else np.result_type(X.dtype, gm.means_.dtype)
     f = lambda b: gm._predict_blocks(b, what)
