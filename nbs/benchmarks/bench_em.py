@@ -439,6 +439,11 @@ def write_csv(path, rows:list):
         wr = csv.DictWriter(f, fieldnames=list(rows[0])); wr.writeheader(); wr.writerows(rows)
 
 
+def parse_configs(text:str) -> list:
+    "'type:N:D:K,...' → [(type, N, D, K), ...], N read as a float (1e6)."
+    return [(t, int(float(n)), int(d), int(k)) for t, n, d, k in (c.split(':') for c in text.split(','))]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--types', default=','.join(TYPES[:3] + ('tied',)))
@@ -506,8 +511,7 @@ def main(argv=None):
         print("\nseconds per iteration of the engine: all rows on one thread; two threads and two processes at once, each on half "
               "the rows; speed-up against the fastest one-thread time; blocks of the engine's size (x1) and larger")
         rows = []
-        for c in (args.configs or 'full:1e6:2:3,full:1e5:10:10,diag:1e6:10:10,diag:1e5:2:30,spherical:1e6:2:3,tied:1e6:10:10').split(','):
-            ct, N, D, K = c.split(':')[0], int(float(c.split(':')[1])), int(c.split(':')[2]), int(c.split(':')[3])
+        for ct, N, D, K in parse_configs(args.configs or 'full:1e6:2:3,full:1e5:10:10,diag:1e6:10:10,diag:1e5:2:30,spherical:1e6:2:3,tied:1e6:10:10'):
             for r in bench_gil_ceiling(ct, N, D, K, reps=args.reps or 5):
                 rows.append(r)
                 print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  blocks x{r['block_mult']}  one thread {r['s_serial']:8.4f}  two threads {r['s_threads']:8.4f} "
@@ -517,8 +521,7 @@ def main(argv=None):
     if args.dask:
         print("\nseconds per iteration: in memory on 1 and 2 threads, on a LocalCluster of 1 and 2 worker processes (data persisted)")
         rows = []
-        for c in (args.configs or 'full:1e6:10:10,diag:1e6:10:10').split(','):
-            ct, N, D, K = c.split(':')[0], int(float(c.split(':')[1])), int(c.split(':')[2]), int(c.split(':')[3])
+        for ct, N, D, K in parse_configs(args.configs or 'full:1e6:10:10,diag:1e6:10:10'):
             for r in bench_dask(ct, N, D, K):
                 rows.append(r)
                 print(f"{ct:9s} {N:8.0e} {D:3d} {K:3d}  {r['engine']:7s} {r['workers']}  {r['s_per_iter']:8.4f} s/it  "
@@ -533,9 +536,8 @@ def main(argv=None):
         return write_csv(args.csv, [r])
 
     if args.whole_fit:
-        grid = ([(c.split(':')[0], int(float(c.split(':')[1])), int(c.split(':')[2]), int(c.split(':')[3])) for c in args.configs.split(',')]
-                if args.configs else [(ct, int(float(N)), int(D), int(K)) for ct in args.types.split(',') for N in args.N.split(',')
-                                      for D in args.D.split(',') for K in args.K.split(',')])
+        grid = (parse_configs(args.configs) if args.configs else [(ct, int(float(N)), int(D), int(K)) for ct in args.types.split(',')
+                                                                  for N in args.N.split(',') for D in args.D.split(',') for K in args.K.split(',')])
         print(f"\nwhole fits, default start, n_init=1, random_state 0..{args.seeds - 1}: total seconds of each library, ratio sklearn/gmm_nb, "
               "mean iterations, and gmm_nb's final score (mean log-likelihood per point) minus scikit-learn's: mean [min, max]")
         rows = []
