@@ -2,7 +2,7 @@
 
 Markdown cells are copied; visible code cells become ```python blocks followed by their text output; `#| hide`
 cells are left out. A figure in a code cell's output is written to nbs/images/ and shown in the README by its
-absolute raw-GitHub URL; links to the site's pages (`gaussian.html`) become absolute URLs of the documentation site
+absolute raw-GitHub URL; links to the site's pages (`book/gaussian.html`) become absolute URLs of the documentation site
 (settings.ini's doc_host and doc_baseurl), so that they work on GitHub and on PyPI alike.
 `python .ci/readme.py` writes README.md (and the images); `--check` fails if either is out of date.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
 HEADER = "<!-- Generated from nbs/index.ipynb by `python .ci/readme.py` (nbdev_readme needs Quarto). Edit the notebook, not this file. -->\n\n"
-PAGE_LINK = re.compile(r"\]\((?![a-z]+:|/|#)([\w.-]+\.html(?:#[\w-]+)?)\)")     # ](name.html) or ](name.html#anchor)
+PAGE_LINK = re.compile(r"\]\((?![a-z]+:|/|#)([\w/.-]+\.html(?:#[\w-]+)?)\)")     # ](name.html) or ](name.html#anchor)
 
 def settings() -> dict:
     cfg = configparser.ConfigParser(); cfg.read(root / 'settings.ini')
