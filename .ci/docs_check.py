@@ -4,8 +4,13 @@
 Quarto cannot be installed on the project's machines, so the real site is built on GitHub by
 `nbdev_docs`. This script is the local stand-in, run by hand and by `.ci/run`:
 
-    python .ci/docs_check.py                  # every page of the repo (nbs/ -> _proc/*.ipynb)
+    python .ci/docs_check.py                  # every page of the repo (nbs/ -> _proc/, sub-folders included)
     python .ci/docs_check.py PATH [PATH ...]  # only these notebooks / folders of notebooks
+
+A page is named by its notebook's path under nbs/ without the suffix (`book/03_em`); its HTML keeps that folder
+(`_docs_check/book/03_em.html`, and the site's name `_docs_check/book/em.html`), so relative links between the book
+and the library resolve as on the site. A run on some pages checks links only to the pages it rendered and to the
+notebooks that exist in nbs/ (whose pages it did not render: those are counted as "not checked", not as broken).
 
 1. Preprocess with nbdev. With no PATH, nbdev's own preprocessing writes `_proc/` (gitignored):
    the exact notebooks Quarto would render. We call `nbdev.serve.proc_nbs(force=True)`, the
@@ -130,7 +135,7 @@ PAGE_CHECKS = [
     {"name": "Bishop Fig. 9.8", "kind": "figure", "page": None,
      "caption": r"\bFig(?:ure|\.)\s*9\.8(?![0-9])"},
     {"name": "jshtml animation steps", "kind": "jshtml", "page": None},
-    {"name": "EM explorer controls", "kind": "explorer", "page": "12_explorer"},
+    {"name": "EM explorer controls", "kind": "explorer", "page": "book/05_explorer"},
 ]
 
 # Local request failures that are MathJax 2's own and invisible to a reader (ignored, not reported):
@@ -151,7 +156,7 @@ MathJax.Hub.Config({
 });
 MathJax.Ajax.loadComplete("[MathJax]/config/local/gmm_nb.js");
 """
-MATHJAX_URL = f"mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,{MATHJAX_CONFIG_NAME}"
+MATHJAX_URL = f"/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,{MATHJAX_CONFIG_NAME}"
 
 
 def say(msg=""):
@@ -245,11 +250,28 @@ def nbdev_proc_repo():
         proc_nbs(force=True)
         errs = {}
     except Exception:
-        srcs = sorted(p for p in Path(cfg.nbs_path).glob("*.ipynb") if not p.name.startswith("_"))
-        errs = {p.stem: nbdev_proc_one(p, cache / p.name) for p in srcs}
+        srcs = notebooks(Path(cfg.nbs_path))
+        errs = {page_key(p, cfg.nbs_path): nbdev_proc_one(p, cache / p.relative_to(cfg.nbs_path)) for p in srcs}
         errs = {k: v for k, v in errs.items() if v}
-    nbs = sorted(p for p in cache.glob("*.ipynb") if not p.name.startswith("_") and p.stem not in errs)
-    return nbs, errs
+    nbs = [p for p in notebooks(cache) if page_key(p, cache) not in errs]
+    return [(page_key(p, cache), p) for p in nbs], errs
+
+
+def notebooks(folder):
+    """The pages' notebooks under `folder`, sub-folders included (not those whose name or folder starts with `_`)."""
+    folder = Path(folder)
+    return sorted(p for p in folder.rglob("*.ipynb")
+                  if not any(part.startswith(("_", ".")) for part in p.relative_to(folder).parts))
+
+
+def page_key(p, root):
+    """A page's name: its notebook's path under `root` without the suffix, e.g. `book/03_em`."""
+    return Path(p).resolve().relative_to(Path(root).resolve()).with_suffix("").as_posix()
+
+
+def nbs_root():
+    from nbdev.config import get_config
+    return get_config().config_path / get_config().nbs_path
 
 
 def nbdev_proc_paths(paths):
@@ -257,20 +279,23 @@ def nbdev_proc_paths(paths):
     nbs = []
     for p in map(Path, paths):
         if p.is_dir():
-            nbs += sorted(q for q in p.glob("*.ipynb") if not q.name.startswith("_"))
+            nbs += notebooks(p)
         elif p.suffix == ".ipynb" and p.is_file():
             nbs.append(p)
         else:
             raise SetupError(f"not a notebook or a folder: {p}")
-    stems = [p.stem for p in nbs]
-    dup = sorted({s for s in stems if stems.count(s) > 1})
+    root = nbs_root().resolve()
+    keys = [page_key(p, root) if p.resolve().is_relative_to(root) else p.stem for p in nbs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
     if dup:
         raise SetupError(f"two notebooks share a name: {', '.join(dup)}")
     dest = OUT / "_proc_args"
-    dest.mkdir(parents=True)
-    errs = {p.stem: nbdev_proc_one(p, dest / p.name) for p in nbs}
+    errs = {}
+    for k, p in zip(keys, nbs):
+        (dest / k).parent.mkdir(parents=True, exist_ok=True)
+        errs[k] = nbdev_proc_one(p, dest / f"{k}.ipynb")
     errs = {k: v for k, v in errs.items() if v}
-    return [dest / p.name for p in nbs if p.stem not in errs], errs
+    return [(k, dest / f"{k}.ipynb") for k in keys if k not in errs], errs
 
 
 _DIRECTIVE = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
@@ -290,9 +315,8 @@ def quarto_view(nbs):
     import nbformat
     import yaml
     dest = OUT / "_nb"
-    dest.mkdir(parents=True, exist_ok=True)
     out = []
-    for p in nbs:
+    for key, p in nbs:
         nb = nbformat.read(p, as_version=4)
         cells = []
         for c in nb.cells:
@@ -332,39 +356,51 @@ def quarto_view(nbs):
                         o["data"]["text/markdown"] = _LINK_ATTRS.sub(r"\1", "".join(md))
             cells.append(c)
         nb.cells = cells
-        d = dest / p.name
+        d = dest / f"{key}.ipynb"
+        d.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, d)
-        out.append(d)
+        out.append((key, d))
     return out
 
 
 def nbconvert(nbs):
-    """`jupyter nbconvert --to html` into OUT; returns {stem: error or None}."""
-    def run(paths):
+    """`jupyter nbconvert --to html` into OUT, each page in its folder; returns {page: error or None}."""
+    def run(paths, folder):
         cmd = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--no-prompt",
-               "--output-dir", str(OUT), f"--HTMLExporter.mathjax_url={MATHJAX_URL}",
+               "--output-dir", str(OUT / folder), f"--HTMLExporter.mathjax_url={MATHJAX_URL}",
                "--TagRemovePreprocessor.enabled=True",
                "--TagRemovePreprocessor.remove_input_tags=docs_check_remove_input",
                "--TagRemovePreprocessor.remove_all_outputs_tags=docs_check_remove_output",
                *map(str, paths)]
         return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    res = {p.stem: None for p in nbs}
-    if run(nbs).returncode:
-        for p in nbs:  # something failed: convert one by one to tell which
-            r = run([p])
-            if r.returncode or not (OUT / f"{p.stem}.html").exists():
-                lines = [l for l in r.stderr.splitlines() if l.strip()]
-                res[p.stem] = "nbconvert failed: " + (lines[-1] if lines else f"exit {r.returncode}")
-    for stem, err in res.items():  # the site's name for each page (nbdev drops the number): links use those
-        if not err and site_name(stem) != stem:
-            shutil.copyfile(OUT / f"{stem}.html", OUT / f"{site_name(stem)}.html")
+    res = {k: None for k, _ in nbs}
+    folders = {}
+    for k, p in nbs:
+        folders.setdefault(Path(k).parent.as_posix(), []).append((k, p))
+    for folder, group in folders.items():
+        if run([p for _, p in group], folder).returncode:
+            for k, p in group:  # something failed: convert one by one to tell which
+                r = run([p], folder)
+                if r.returncode or not (OUT / f"{k}.html").exists():
+                    lines = [l for l in r.stderr.splitlines() if l.strip()]
+                    res[k] = "nbconvert failed: " + (lines[-1] if lines else f"exit {r.returncode}")
+    for k, err in res.items():  # the site's name for each page (nbdev drops the number): links use those
+        if not err and site_name(k) != k:
+            shutil.copyfile(OUT / f"{k}.html", OUT / f"{site_name(k)}.html")
     return res
 
 
-def site_name(stem):
-    """The page name nbdev gives a notebook on the site (its own rule): `00_gaussian` -> `gaussian`."""
+def site_name(key):
+    """The page name nbdev gives a notebook on the site (its own rule): `book/01_gaussian` -> `book/gaussian`."""
     from nbdev.doclinks import _nbpath2html
-    return _nbpath2html(Path(f"{stem}.ipynb")).stem
+    return _nbpath2html(Path(f"{key}.ipynb")).with_suffix("").as_posix()
+
+
+def existing_pages():
+    """The site names (and notebook names) of every notebook in nbs/: links to them are not broken."""
+    root = nbs_root()
+    keys = [page_key(p, root) for p in notebooks(root)]
+    return {f"{k}.html" for k in keys} | {f"{site_name(k)}.html" for k in keys}
 
 
 # ---------------------------------------------------------------- local server
@@ -456,13 +492,20 @@ def is_local(url):
     return sp.scheme in ("data", "blob", "about") or sp.hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def internal_target(href):
-    """The file in OUT that a link to another page of the site points to, or None for anything else."""
+def internal_target(href, resolved, base):
+    """The file in OUT that a link to another page of the site points to, or None for anything else.
+
+    `href` is the attribute as written, `resolved` the browser's absolute URL for it, `base` the local server's."""
     sp = urlsplit(href)
     site = SITE_URL and href.startswith(SITE_URL)
     if (sp.scheme or sp.netloc) and not site:
         return None
-    path = urlsplit(href[len(SITE_URL):]).path if site else sp.path
+    if site:
+        path = urlsplit(href[len(SITE_URL):]).path
+    elif resolved.startswith(base):
+        path = urlsplit(resolved[len(base):]).path
+    else:
+        return None
     return path.lstrip("/") if path.endswith(".html") else None
 
 
@@ -473,7 +516,7 @@ def _note(notes, name, entry):
         seen.append(entry)
 
 
-def check_page(context, base, stem, notes):
+def check_page(context, base, stem, notes, known=frozenset()):
     """Open one page; return (errors, warnings, info dict)."""
     html = (OUT / f"{stem}.html").read_text(errors="replace")
     mathjax_budget = TIMEOUT_MS + 100 * html.count("$") // 2  # ~0.1 s more per formula on a loaded 2-core machine
@@ -503,14 +546,19 @@ def check_page(context, base, stem, notes):
             return errors, warnings, info
         if page.locator(".jp-Cell").count() == 0:
             errors.append("no notebook cells on the page")
-        links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
-        info["links"], broken = 0, []
-        for href in links:
-            target = internal_target(href)
-            if target is not None:
+        links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => [a.getAttribute('href'), a.href])")
+        info["links"], info["unchecked"], broken = 0, 0, []
+        for href, resolved in links:
+            target = internal_target(href, resolved, base)
+            if target is None:
+                continue
+            if (OUT / target).is_file():
                 info["links"] += 1
-                if not (OUT / target).is_file():
-                    broken.append(href)
+            elif target in known:  # a page of the repo that this run did not render (a run on some pages)
+                info["unchecked"] += 1
+            else:
+                info["links"] += 1
+                broken.append(href)
         info["broken"] = len(broken)
         if broken:
             errors.append(f"{len(broken)} broken internal link(s), e.g. {broken[0]!r}")
@@ -535,6 +583,7 @@ def check_page(context, base, stem, notes):
             if m["badFonts"]:
                 errors.append(f"fonts failed to load: {', '.join(sorted(set(m['badFonts'])))}")
         page.evaluate("() => document.fonts.ready.then(() => true)")
+        (SHOTS / f"{stem}.png").parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{stem}.png"), full_page=True)
 
         # page-specific checks
@@ -738,11 +787,12 @@ def main(argv=None):
         say("docs: 0 passed, 1 failed")
         return 2
     pages = sorted(converted)
+    known = existing_pages()
     say(f"== docs check: {len(pages)} page(s); nbdev processing {t_proc:.1f} s, nbconvert {t_conv:.1f} s; "
         f"HTML and screenshots in {OUT.relative_to(ROOT)}/")
 
     httpd, base = serve(OUT)
-    passed = failed = links = broken = moved = 0
+    passed = failed = links = broken = moved = unchecked = 0
     notes = {}
     try:
         with sync_api.sync_playwright() as pw:
@@ -753,13 +803,16 @@ def main(argv=None):
                 if converted.get(stem):
                     errors, warns, info = [converted[stem]], [], {"njax": 0}
                 else:
-                    errors, warns, info = check_page(context, base, stem, notes)
+                    errors, warns, info = check_page(context, base, stem, notes, known)
                     if errors:  # once more, alone, before failing: a loaded machine can stall one page
-                        errors2, warns, info = check_page(context, base, stem, notes)
+                        errors2, warns, info = check_page(context, base, stem, notes, known)
                         if not errors2:
                             warns.append(f"passed on the second try (first: {'; '.join(errors)[:120]})")
                         errors = errors2
-                links += info.get("links", 0); broken += info.get("broken", 0); moved += info.get("explorer_moved", 0)
+                links += info.get("links", 0)
+                broken += info.get("broken", 0)
+                moved += info.get("explorer_moved", 0)
+                unchecked += info.get("unchecked", 0)
                 shot = SHOTS / f"{stem}.png"
                 tail = f"; warnings: {'; '.join(warns)}" if warns else ""
                 if errors:
@@ -775,7 +828,8 @@ def main(argv=None):
     stems = set(pages)
     for chk in PAGE_CHECKS:
         if chk["page"] is not None and chk["page"] not in stems:
-            say(f"SKIP {chk['name']}: page {chk['page']!r} does not exist yet")
+            gone = not (nbs_root() / f"{chk['page']}.ipynb").exists()
+            say(f"SKIP {chk['name']}: page {chk['page']!r} " + ("does not exist yet" if gone else "not in this run"))
         elif chk["page"] is not None and converted.get(chk["page"]):
             say(f"SKIP {chk['name']}: page {chk['page']!r} was not rendered (see its FAIL line)")
         elif chk["page"] is None and chk["name"] not in notes:
@@ -789,7 +843,8 @@ def main(argv=None):
     sizes = {st: (OUT / f"{st}.html").stat().st_size for st in pages if (OUT / f"{st}.html").exists()}
     big = max(sizes, key=sizes.get) if sizes else None
     anims = sum(int(n.split("(")[1].split()[0]) for n in set(notes.get("jshtml animation steps", [])))
-    say(f"== docs summary: {len(pages)} pages; {links} internal links checked, {broken} broken; "
+    say(f"== docs summary: {len(pages)} pages; {links} internal links checked, {broken} broken"
+        + (f", {unchecked} to pages not rendered in this run not checked" if unchecked else "") + "; "
         f"{anims} animation(s) stepped{', every button visible' if anims else ''}; "
         f"explorer controls moved and redrawn: {moved}; largest page {big} ({sizes.get(big, 0) / 1e6:.1f} MB)")
     say(f"== docs check done in {time.time() - t0:.0f} s")
