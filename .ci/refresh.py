@@ -8,7 +8,7 @@ anything a page reads (the equation table reads every other notebook), refresh i
 the text of every output (streams, text/plain, text/markdown, text/html), so that a derived page cannot go stale:
 CI runs it on the equation table. Figures are not compared (their bytes vary between machines).
 """
-import json, subprocess, sys, tempfile
+import json, os, subprocess, sys, tempfile
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -19,6 +19,7 @@ def execute(src: Path, dst: Path) -> None:
     "Run notebook `src` top to bottom with its own folder as the working directory; write the result to `dst`."
     import nbformat
     from nbconvert.preprocessors import ExecutePreprocessor
+    os.environ.pop('MPLBACKEND', None)        # the kernel's own inline backend, or no figure would be stored
     nb = nbformat.read(src, as_version=4)
     ExecutePreprocessor(timeout=1800, kernel_name='python3').preprocess(nb, {'metadata': {'path': str(src.parent)}})
     nbformat.write(nb, dst)
