@@ -9,7 +9,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import ipywidgets as widgets
-from IPython.display import display, clear_output
+from IPython.display import Image, display, clear_output
 from fastcore.basics import patch
 from .mixture import responsibilities
 from .covariances import COVARIANCE_TYPES
@@ -85,7 +85,7 @@ def draw(self:EMExplorer, change=None):
         self.axl.set_ylim((lo + hi) / 2 - 5e-4, (lo + hi) / 2 + 5e-4)
     with self.out:
         clear_output(wait=True)
-        display(self.fig)
+        display(Image(self.png()))         # a PNG, whatever matplotlib's backend: the saved state has it too
 
 # %% ../nbs/book/05_explorer.ipynb #576b9dea
 @patch
@@ -357,7 +357,8 @@ setRun();
 _EXPLORER_HTML = """<div class="gmm-explorer" id="__ID__"
  style="font: 13px sans-serif; max-width: 760px; margin: 8px 0">
 <p class="emx-fallback" style="padding: 6px 10px; border: 1px solid #c60; background: #fff6e0">This explorer
-needs JavaScript: trust the notebook (File \u25b8 Trust Notebook) or view it on the documentation site.</p>
+needs JavaScript: trust the notebook (in JupyterLab, the command palette's Trust Notebook, or <code>jupyter trust</code>
+on the file) or view it on the documentation site.</p>
 <div class="emx-live" style="display: none">
 <div style="display: flex; flex-wrap: wrap; gap: 14px; align-items: center">
 <label>K <select name="K"></select></label> <label>covariance <select name="covariance"></select></label>
