@@ -7,8 +7,9 @@ from __future__ import annotations
 import base64, hashlib, io, itertools, json, warnings
 import numpy as np
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import ipywidgets as widgets
-from IPython.display import display, clear_output
+from IPython.display import Image, display, clear_output
 from fastcore.basics import patch
 from .mixture import responsibilities
 from .covariances import COVARIANCE_TYPES
@@ -16,26 +17,30 @@ from .estimator import GaussianMixture, ConvergenceWarning, INIT_PARAMS
 from .plotting import component_colors, plot_ellipses, plot_responsibilities, plot_log_likelihood
 
 # %% auto #0
-__all__ = ['EXPLORER_GRID', 'EMExplorer', 'em_explorer', 'explorer_runs', 'explorer_data', 'explorer_html']
+__all__ = ['EXPLORER_GRID', 'EMExplorer', 'em_explorer', 'explorer_runs', 'explorer_frames', 'explorer_data', 'explorer_html']
 
 # %% ../nbs/book/05_explorer.ipynb #d01b22ab
 class EMExplorer:
     "Widgets over a fitted EM history: an iteration slider, and controls for K, covariance type, init and seed."
     def __init__(self, X, # Data `(N, D)`; the first two dimensions (or `dims`) are drawn
                  n_components:int=2, covariance_type:str='full', init_params:str='kmeans',
-                 random_state:int=0, max_iter:int=60, dims=(0, 1), dpi:int=72):
+                 random_state:int=0, max_iter:int=1000, dims=(0, 1), dpi:int=72):
         self.X, self.dims, self.max_iter, self.dpi = np.asarray(X, dtype=float), dims, max_iter, dpi
         self.k = widgets.IntSlider(n_components, min=1, max=8, description='K', continuous_update=False)
         self.cov = widgets.Dropdown(options=COVARIANCE_TYPES, value=covariance_type, description='covariance')
         self.init = widgets.Dropdown(options=INIT_PARAMS, value=init_params, description='init')
-        self.seed = widgets.IntText(random_state, description='seed', layout={'width': '150px'})
+        self.seed = widgets.BoundedIntText(random_state, min=0, max=2**32 - 1, description='seed',
+                                           layout={'width': '150px'})   # numpy's seeds: no negative ones
+        self.note = widgets.HTML('<small>The figure follows the controls only while the kernel runs: '
+                                 'in a notebook just opened, run its cells first.</small>')
         self.iteration, self.out = None, widgets.Output()                  # the slider comes with each fit
         self.fig, (self.ax, self.axl) = plt.subplots(1, 2, figsize=(10, 4), dpi=dpi, layout='constrained',
                                                      gridspec_kw=dict(width_ratios=[1, 1.2]))
         plt.close(self.fig)    # shown through the Output widget, not as a stray static figure
-        for w in (self.k, self.cov, self.init, self.seed): w.observe(self.refit, names='value')
+        for w in (self.k, self.cov, self.init, self.seed):
+            w.observe(self.refit, names='value')
         self.controls = widgets.HBox([self.k, self.cov, self.init, self.seed])
-        self.widget = widgets.VBox([self.controls, self.out])
+        self.widget = widgets.VBox([self.controls, self.note, self.out])
         self.refit()
 
     def _repr_mimebundle_(self, **kwargs):       # the widget, and a picture for a frontend that cannot show it
@@ -50,11 +55,12 @@ def refit(self:EMExplorer, change=None):
         self.model = GaussianMixture(self.k.value, covariance_type=self.cov.value, init_params=self.init.value,
                                      random_state=self.seed.value, max_iter=self.max_iter, tol=1e-6).fit(self.X)
     self.history, T, old = self.model.history_, self.model.n_iter_, self.iteration
-    self.iteration = widgets.IntSlider(T, min=0, max=T, description='iteration', style={'description_width': 'initial'},
-                                       layout={'width': '500px'})         # a new slider: its range from the start
+    self.iteration = widgets.IntSlider(T, min=0, max=T, description='iteration',      # a new slider: its range
+                                       style={'description_width': 'initial'}, layout={'width': '500px'})
     self.iteration.observe(self.draw, names='value')
-    self.widget.children = (self.controls, self.iteration, self.out)
-    if old is not None: old.close()
+    self.widget.children = (self.controls, self.iteration, self.note, self.out)
+    if old is not None:
+        old.close()
     self.draw()
 
 # %% ../nbs/book/05_explorer.ipynb #386d788f
@@ -64,19 +70,22 @@ def draw(self:EMExplorer, change=None):
     H, t = self.history, min(self.iteration.value, len(self.history) - 1)
     w, mu, C = H[t]
     self.gamma = responsibilities(self.X, w, mu, C, H.covariance_type)       # (9.13) at the parameters of iteration t
-    self.ax.clear(); self.axl.clear()
+    self.ax.clear()
+    self.axl.clear()
     plot_responsibilities(self.ax, self.X, self.gamma, dims=self.dims, s=8)
     plot_ellipses(self.ax, mu, C, H.covariance_type, n_std=(1, 2), dims=self.dims, lw=1.5)
     note = '' if self.model.converged_ else ' (not converged)'
     self.ax.set_title(f"iteration {t} of {len(H) - 1}{note}: K={len(w)}, {H.covariance_type}", fontsize=10)
     plot_log_likelihood(self.axl, H, per_point=True, color='0.7', ms=0)
     plot_log_likelihood(self.axl, H, upto=t, per_point=True, color='k')
+    self.axl.xaxis.set_major_locator(MaxNLocator(integer=True))          # iterations: no tick at 2.5
     self.axl.ticklabel_format(axis='y', useOffset=False)
     lo, hi = self.axl.get_ylim()
-    if hi - lo < 1e-3: self.axl.set_ylim((lo + hi) / 2 - 5e-4, (lo + hi) / 2 + 5e-4)
+    if hi - lo < 1e-3:
+        self.axl.set_ylim((lo + hi) / 2 - 5e-4, (lo + hi) / 2 + 5e-4)
     with self.out:
         clear_output(wait=True)
-        display(self.fig)
+        display(Image(self.png()))         # a PNG, whatever matplotlib's backend: the saved state has it too
 
 # %% ../nbs/book/05_explorer.ipynb #576b9dea
 @patch
@@ -98,7 +107,7 @@ EXPLORER_GRID = dict(n_components=(1, 2, 3, 4), covariance_type=COVARIANCE_TYPES
 # %% ../nbs/book/05_explorer.ipynb #f4e49e43
 def explorer_runs(X, # Data `(N, 2)`
                   grid:dict|None=None, # Values per setting; default `EXPLORER_GRID`
-                  max_iter:int=60, tol:float=1e-6, # As the widget's fits
+                  max_iter:int=1000, tol:float=1e-6, # As the widget's fits
                  ) -> dict: # {(K, covariance type, init, seed): fitted `GaussianMixture`}
     "A `GaussianMixture` fitted for every combination of the grid's settings, with its EM history."
     grid, runs = grid or EXPLORER_GRID, {}
@@ -107,6 +116,19 @@ def explorer_runs(X, # Data `(N, 2)`
         for key in itertools.product(*grid.values()):
             runs[key] = GaussianMixture(**dict(zip(grid, key)), max_iter=max_iter, tol=tol).fit(X)
     return runs
+
+# %% ../nbs/book/05_explorer.ipynb #e5a1f7c2
+def explorer_frames(history, # A fit's `history_`
+                    first:int=20, # Every iteration up to this one is a frame
+                    min_change:float=0.01, # After it, a frame when some parameter has moved by more than this
+                   ) -> list: # The iterations kept, from 0 to the last
+    "The iterations the page stores: all of the first ones, then those that moved a parameter by `min_change`."
+    flat = [np.concatenate([np.ravel(p) for p in history[t]]) for t in range(len(history))]
+    keep = [0]
+    for t in range(1, len(flat)):
+        if t <= first or np.abs(flat[t] - flat[keep[-1]]).max() > min_change:
+            keep.append(t)
+    return keep if keep[-1] == len(flat) - 1 else keep + [len(flat) - 1]
 
 # %% ../nbs/book/05_explorer.ipynb #d49ca737
 def _rounded(a, digits:int) -> list:
@@ -118,13 +140,17 @@ def _rounded(a, digits:int) -> list:
 def explorer_data(X, # Data `(N, 2)`
                   runs:dict, # From `explorer_runs`
                   digits:int=4, # Significant digits of the stored numbers
+                  first:int=20, min_change:float=0.01, # The frames stored, as `explorer_frames`
                  ) -> dict:
-    "JSON-ready data for the page: the points, the settings, the palettes and every run's parameters per iteration."
-    keys = list(runs)
-    runs_out = {'|'.join(map(str, key)): dict(w=_rounded(gm.history_.weights, digits), m=_rounded(gm.history_.means, digits),
-                                              c=_rounded(gm.history_.covariances, digits), conv=bool(gm.converged_),
-                                              ll=_rounded(gm.history_.mean_log_likelihood, digits + 4))
-                for key, gm in runs.items()}
+    "JSON-ready data for the page: the points, the settings, the palettes and every run's frames and curve."
+    keys, runs_out = list(runs), {}
+    for key, gm in runs.items():
+        H = gm.history_
+        it = explorer_frames(H, first, min_change)
+        runs_out['|'.join(map(str, key))] = dict(
+            it=it, w=_rounded(H.weights[it], digits), m=_rounded(H.means[it], digits),
+            c=_rounded(H.covariances[it], digits), ll=_rounded(H.mean_log_likelihood, digits + 4),
+            conv=bool(gm.converged_))
     Ks = sorted({key[0] for key in keys})
     return dict(X=_rounded(X, digits), settings=[list(dict.fromkeys(key[i] for key in keys)) for i in range(4)],
                 palettes={K: np.round(component_colors(K), 3).tolist() for K in Ks}, runs=runs_out)
@@ -133,122 +159,221 @@ def explorer_data(X, # Data `(N, 2)`
 _EXPLORER_JS = r"""(() => {
 const root = document.getElementById('__ID__');
 const D = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
-const q = s => root.querySelector(s), cv = q('canvas'), g = cv.getContext('2d');
+const q = s => root.querySelector(s);
+const cv = q('canvas');
+const g = cv.getContext('2d');
 const sel = ['K', 'covariance', 'init', 'seed'].map(n => q(`select[name="${n}"]`));
-const slider = q('input[name="iteration"]'), status = q('.emx-status'), play = q('button[data-step="play"]');
+const slider = q('input[name="iteration"]');
+const status = q('.emx-status');
+const play = q('button[data-step="play"]');
+q('.emx-fallback').remove();                            // the script runs: the sentence for a page without it goes
+q('.emx-live').style.display = '';
 D.settings.forEach((vals, i) => vals.forEach(v => sel[i].add(new Option(String(v), String(v)))));
-D.start.forEach((v, i) => { sel[i].value = String(v); });
-let run = null, t = 0, timer = null;
+D.start.forEach((v, i) => sel[i].value = String(v));
+let run = null, f = 0, timer = null;                    // the run, the frame shown (iteration run.it[f]), play
 // Σ_k as [a, b, c] = [[a, b], [b, c]], from the storage shape of each covariance type
 const full = (ct, C, K) => ct === 'full' ? C.map(S => [S[0][0], S[0][1], S[1][1]])
   : ct === 'tied' ? Array.from({length: K}, () => [C[0][0], C[0][1], C[1][1]])
   : ct === 'diag' ? C.map(s => [s[0], 0, s[1]]) : C.map(s => [s, 0, s]);
 // Cholesky factor [l11, l21, l22] of [a, b, c]
-const chol = ([a, b, c]) => { const l11 = Math.sqrt(a), l21 = b / l11; return [l11, l21, Math.sqrt(c - l21 * l21)]; };
+function chol([a, b, c]) {
+  const l11 = Math.sqrt(a);
+  const l21 = b / l11;
+  return [l11, l21, Math.sqrt(c - l21 * l21)];
+}
 // γ(z_nk) (9.13) in log space: ln π_k - ln(2π l11 l22) - |z|²/2 with z = L⁻¹(x - μ_k), then normalised over k
 function responsibilities(w, m, S) {
   const L = S.map(chol);
   return D.X.map(([x, y]) => {
     const a = w.map((wk, k) => {
-      const [l11, l21, l22] = L[k], z1 = (x - m[k][0]) / l11, z2 = (y - m[k][1] - l21 * z1) / l22;
+      const [l11, l21, l22] = L[k];
+      const z1 = (x - m[k][0]) / l11;
+      const z2 = (y - m[k][1] - l21 * z1) / l22;
       return Math.log(wk) - Math.log(2 * Math.PI * l11 * l22) - 0.5 * (z1 * z1 + z2 * z2);
     });
     const top = Math.max(...a), e = a.map(v => Math.exp(v - top)), s = e.reduce((p, v) => p + v, 0);
     return e.map(v => v / s);
   });
 }
-const A = {x: 52, y: 26, w: 330, h: 300}, B = {x: 488, y: 26, w: 262, h: 300};     // the two panels
-const xs = D.X.map(p => p[0]), ys = D.X.map(p => p[1]), ext = v => [Math.min(...v), Math.max(...v)];
-const [x0, x1] = ext(xs), [y0, y1] = ext(ys), cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-const sc = Math.min(A.w / (x1 - x0 + 1), A.h / (y1 - y0 + 1));                     // one scale: circles stay round
-const px = x => A.x + A.w / 2 + (x - cx) * sc, py = y => A.y + A.h / 2 - (y - cy) * sc;
+const A = {x: 52, y: 26, w: 330, h: 300};               // the two panels
+const B = {x: 488, y: 26, w: 262, h: 300};
+const ext = v => [Math.min(...v), Math.max(...v)];
+const [x0, x1] = ext(D.X.map(p => p[0]));
+const [y0, y1] = ext(D.X.map(p => p[1]));
+const sc = Math.min(A.w / (x1 - x0 + 1), A.h / (y1 - y0 + 1));  // one scale: circles stay round
+const px = x => A.x + A.w / 2 + (x - (x0 + x1) / 2) * sc;
+const py = y => A.y + A.h / 2 - (y - (y0 + y1) / 2) * sc;
 const rgb = c => `rgb(${c.map(v => Math.round(255 * Math.min(1, Math.max(0, v)))).join(',')})`;
 function ticks(lo, hi, n, integer) {                 // round steps 1, 2, 5 × 10^j; labels with just enough digits
-  const raw = (hi - lo) / n, p = 10 ** Math.floor(Math.log10(raw)), f = raw / p;
-  const step = Math.max(integer ? 1 : 0, (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p);
-  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9)), out = [];
+  const raw = (hi - lo) / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const r = raw / p;
+  const step = Math.max(integer ? 1 : 0, (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * p);
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const out = [];
   for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + 1e-9 * step; i++) out.push(i * step);
   return out.map(v => [v, v.toFixed(digits).replace('-', '\u2212')]);
 }
-function axes(P, xt, yt, fx, fy, xl, yl) {
-  g.strokeStyle = '#000'; g.lineWidth = 1; g.strokeRect(P.x, P.y, P.w, P.h);
-  g.fillStyle = '#000'; g.font = '11px sans-serif'; g.textAlign = 'center'; g.textBaseline = 'top';
-  xt.forEach(([v, s]) => { g.fillText(s, fx(v), P.y + P.h + 4); g.fillRect(fx(v), P.y + P.h, 1, 4); });
-  g.textAlign = 'right'; g.textBaseline = 'middle';
-  yt.forEach(([v, s]) => { g.fillText(s, P.x - 6, fy(v)); g.fillRect(P.x - 4, fy(v), 4, 1); });
-  g.textAlign = 'center'; g.textBaseline = 'top'; g.fillText(xl, P.x + P.w / 2, P.y + P.h + 20);
-  g.textAlign = 'left'; g.textBaseline = 'bottom'; g.fillText(yl, P.x, P.y - 4);
+function text(s, x, y, align, baseline) {
+  g.textAlign = align;
+  g.textBaseline = baseline;
+  g.fillText(s, x, y);
 }
-function draw() {
-  const [K, ct, init, seed] = sel.map(s => s.value), k = +K, T = run.w.length - 1;
-  const w = run.w[t], m = run.m[t], S = full(ct, run.c[t], k), pal = D.palettes[K];
+function stroke(color, width) {
+  g.strokeStyle = color;
+  g.lineWidth = width;
+  g.stroke();
+}
+function dot(x, y, r, color) {
+  g.fillStyle = color;
+  g.beginPath();
+  g.arc(x, y, r, 0, 2 * Math.PI);
+  g.fill();
+}
+function axes(P, xt, yt, fx, fy, xl, yl) {
+  g.strokeStyle = '#000';
+  g.lineWidth = 1;
+  g.strokeRect(P.x, P.y, P.w, P.h);
+  g.fillStyle = '#000';
+  g.font = '11px sans-serif';
+  xt.forEach(([v, s]) => {
+    text(s, fx(v), P.y + P.h + 4, 'center', 'top');
+    g.fillRect(fx(v), P.y + P.h, 1, 4);
+  });
+  yt.forEach(([v, s]) => {
+    text(s, P.x - 6, fy(v), 'right', 'middle');
+    g.fillRect(P.x - 4, fy(v), 4, 1);
+  });
+  text(xl, P.x + P.w / 2, P.y + P.h + 20, 'center', 'top');
+  text(yl, P.x, P.y - 4, 'left', 'bottom');
+}
+function drawFit(w, m, S, pal) {
   const gamma = responsibilities(w, m, S);
-  g.fillStyle = '#fff'; g.fillRect(0, 0, cv.width, cv.height);
-  g.save(); g.beginPath(); g.rect(A.x, A.y, A.w, A.h); g.clip();
+  g.save();
+  g.beginPath();
+  g.rect(A.x, A.y, A.w, A.h);
+  g.clip();
   D.X.forEach(([x, y], n) => {                          // Bishop's ink: Σ_k γ(z_nk) colour_k
-    g.fillStyle = rgb([0, 1, 2].map(i => gamma[n].reduce((s, r, j) => s + r * pal[j][i], 0)));
-    g.beginPath(); g.arc(px(x), py(y), 2.6, 0, 2 * Math.PI); g.fill();
+    dot(px(x), py(y), 2.6, rgb([0, 1, 2].map(i => gamma[n].reduce((s, r, j) => s + r * pal[j][i], 0))));
   });
   S.map(chol).forEach(([l11, l21, l22], j) => [1, 2].forEach(r => {   // x = μ_k + r L (cos θ, sin θ)
     g.beginPath();
     for (let i = 0; i <= 72; i++) {
-      const c = Math.cos(i * Math.PI / 36), s = Math.sin(i * Math.PI / 36);
+      const c = Math.cos(i * Math.PI / 36);
+      const s = Math.sin(i * Math.PI / 36);
       g.lineTo(px(m[j][0] + r * l11 * c), py(m[j][1] + r * (l21 * c + l22 * s)));
     }
-    g.strokeStyle = '#fff'; g.lineWidth = 4.5; g.stroke(); g.strokeStyle = rgb(pal[j]); g.lineWidth = 1.8; g.stroke();
+    stroke('#fff', 4.5);
+    stroke(rgb(pal[j]), 1.8);
   }));
   g.restore();
   axes(A, ticks(x0 - 0.5, x1 + 0.5, 5), ticks(y0 - 0.5, y1 + 0.5, 5), px, py, D.labels[0], D.labels[1]);
-  const ll = run.ll;                                    // the log-likelihood per point, no offset
-  let lo = Math.min(...ll), hi = Math.max(...ll);
-  if (hi - lo < 1e-3) { const mid = (lo + hi) / 2; lo = mid - 5e-4; hi = mid + 5e-4; }
-  const pad = 0.06 * (hi - lo); lo -= pad; hi += pad;
-  const bx = i => B.x + B.w * i / Math.max(T, 1), by = v => B.y + B.h * (hi - v) / (hi - lo);
-  const line = (n, color, width) => {
-    g.beginPath(); for (let i = 0; i <= n; i++) g.lineTo(bx(i), by(ll[i]));
-    g.strokeStyle = color; g.lineWidth = width; g.stroke();
-  };
-  line(T, '#bbb', 1.5); line(t, '#000', 1.8);
-  g.fillStyle = '#d00'; g.beginPath(); g.arc(bx(t), by(ll[t]), 4.5, 0, 2 * Math.PI); g.fill();
-  axes(B, ticks(0, Math.max(T, 1), 5, true), ticks(lo, hi, 5), bx, by, 'iteration', 'ln p(X) / N, per point');
-  status.textContent = `iteration ${t} of ${T}${run.conv ? '' : ' (not converged)'}: K = ${K}, ${ct}, ` +
-    `init ${init}, seed ${seed}; ln p(X) / N = ${ll[t].toFixed(5).replace('-', '\u2212')}`;
-  root.emx = {t, T, gamma};
+  return gamma;
 }
-const go = v => { t = Math.max(0, Math.min(+slider.max, v)); slider.value = t; draw(); };
-const stop = () => { clearInterval(timer); timer = null; play.textContent = '\u25b6 play'; };
+function drawCurve(ll, t) {                             // the log-likelihood per point, every iteration, no offset
+  const T = ll.length - 1;
+  let [lo, hi] = ext(ll);
+  if (hi - lo < 1e-3) {
+    const mid = (lo + hi) / 2;
+    [lo, hi] = [mid - 5e-4, mid + 5e-4];
+  }
+  const pad = 0.06 * (hi - lo);
+  [lo, hi] = [lo - pad, hi + pad];
+  const bx = i => B.x + B.w * i / Math.max(T, 1);
+  const by = v => B.y + B.h * (hi - v) / (hi - lo);
+  const line = (n, color, width) => {
+    g.beginPath();
+    for (let i = 0; i <= n; i++) g.lineTo(bx(i), by(ll[i]));
+    stroke(color, width);
+  };
+  line(T, '#bbb', 1.5);
+  line(t, '#000', 1.8);
+  dot(bx(t), by(ll[t]), 4.5, '#d00');
+  axes(B, ticks(0, Math.max(T, 1), 5, true), ticks(lo, hi, 5), bx, by, 'iteration', 'ln p(X) / N, per point');
+}
+function draw() {
+  const [K, ct, init, seed] = sel.map(s => s.value);
+  const t = run.it[f];
+  const T = run.ll.length - 1;
+  const F = run.it.length;
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, cv.width, cv.height);
+  const gamma = drawFit(run.w[f], run.m[f], full(ct, run.c[f], +K), D.palettes[K]);
+  drawCurve(run.ll, t);
+  const llt = run.ll[t].toFixed(5).replace('-', '\u2212');
+  const notes = (F < T + 1 ? ` (frame ${f + 1} of ${F})` : '') + (run.conv ? '' : ' (not converged)');
+  status.textContent = `iteration ${t} of ${T}${notes}: K = ${K}, ${ct}, init ${init}, seed ${seed}; ` +
+    `ln p(X) / N = ${llt}`;
+  root.emx = {f, t, T, gamma};
+}
+function go(v) {                                        // to frame v, within the range
+  f = Math.max(0, Math.min(run.it.length - 1, v));
+  slider.value = f;
+  draw();
+}
+function stop() {
+  clearInterval(timer);
+  timer = null;
+  play.textContent = '\u25b6 play';
+}
 function setRun() {                                     // another setting: its run, at its last iteration
-  stop(); run = D.runs[sel.map(s => s.value).join('|')];
-  slider.max = run.w.length - 1; go(run.w.length - 1);  // the range first, so the End key reaches the end
+  stop();
+  run = D.runs[sel.map(s => s.value).join('|')];
+  slider.max = run.it.length - 1;                       // the range first, so the End key reaches the end
+  go(run.it.length - 1);
 }
 sel.forEach(s => s.addEventListener('change', setRun));
-slider.addEventListener('input', () => { stop(); go(+slider.value); });
+slider.addEventListener('input', () => {
+  stop();
+  go(+slider.value);
+});
+const keys = {ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1, PageDown: -10, PageUp: 10, Home: -1e9, End: 1e9};
+slider.addEventListener('keydown', e => {               // the slider's keys, stepped here
+  if (!(e.key in keys)) return;
+  e.preventDefault();
+  stop();
+  go(f + keys[e.key]);
+});
+// The explorer keeps the keys pressed in it: JupyterLab's command mode would take ← (to the heading above,
+// collapsing the section), ↑ ↓ (to other cells) and digits (a heading cell).
+root.addEventListener('keydown', e => e.stopPropagation());
 root.querySelectorAll('button[data-step]').forEach(b => b.addEventListener('click', () => {
   const step = b.dataset.step;
-  if (step === 'play') {
-    if (timer) return stop();
-    if (t >= +slider.max) go(0);
+  if (step !== 'play') {
+    stop();
+    go({first: 0, prev: f - 1, next: f + 1, last: run.it.length - 1}[step]);
+  } else if (timer) {
+    stop();
+  } else {
+    if (f >= run.it.length - 1) go(0);
     play.textContent = '\u25a0 stop';
-    timer = setInterval(() => t >= +slider.max ? stop() : go(t + 1), 150);
-    return;
+    timer = setInterval(() => f >= run.it.length - 1 ? stop() : go(f + 1), 150);
   }
-  stop(); go({first: 0, prev: t - 1, next: t + 1, last: +slider.max}[step]);
 }));
 setRun();
 })();"""
 
 # %% ../nbs/book/05_explorer.ipynb #04d75560
-_EXPLORER_HTML = """<div class="gmm-explorer" id="__ID__" style="font: 13px sans-serif; max-width: 760px; margin: 8px 0">
+_EXPLORER_HTML = """<div class="gmm-explorer" id="__ID__"
+ style="font: 13px sans-serif; max-width: 760px; margin: 8px 0">
+<p class="emx-fallback" style="padding: 6px 10px; border: 1px solid #c60; background: #fff6e0">This explorer
+needs JavaScript: trust the notebook (in JupyterLab, the command palette's Trust Notebook, or <code>jupyter trust</code>
+on the file) or view it on the documentation site.</p>
+<div class="emx-live" style="display: none">
 <div style="display: flex; flex-wrap: wrap; gap: 14px; align-items: center">
 <label>K <select name="K"></select></label> <label>covariance <select name="covariance"></select></label>
 <label>init <select name="init"></select></label> <label>seed <select name="seed"></select></label></div>
 <div style="display: flex; gap: 6px; align-items: center; margin-top: 6px">
-<label>iteration <input type="range" name="iteration" min="0" max="1" value="0" style="width: 300px; vertical-align: middle"></label>
-<button data-step="first" title="First iteration">|\u25c0</button><button data-step="prev" title="Previous iteration">\u25c0</button>
-<button data-step="next" title="Next iteration">\u25b6</button><button data-step="last" title="Last iteration">\u25b6|</button>
+<label>iteration <input type="range" name="iteration" min="0" max="1" value="0"
+ style="width: 300px; vertical-align: middle"></label>
+<button data-step="first" title="First iteration">|\u25c0</button>
+<button data-step="prev" title="Previous iteration">\u25c0</button>
+<button data-step="next" title="Next iteration">\u25b6</button>
+<button data-step="last" title="Last iteration">\u25b6|</button>
 <button data-step="play" title="Play the iterations">\u25b6 play</button></div>
 <div class="emx-status" aria-live="polite" style="margin: 6px 0"></div>
 <canvas width="760" height="370" style="width: 100%; max-width: 760px"></canvas>
+</div>
 <script type="application/json">__DATA__</script>
 <script>__JS__</script>
 </div>"""
@@ -262,10 +387,13 @@ def explorer_html(X, # Data `(N, 2)`
                  ) -> str:
     "A self-contained HTML explorer of EM histories: controls, a canvas, the runs' parameters as JSON and a script."
     X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2: raise ValueError(f"the page draws 2-D data: X must have shape (N, 2), got {X.shape}")
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"the page draws 2-D data: X must have shape (N, 2), got {X.shape}")
     runs = explorer_runs(X) if runs is None else runs
-    if tuple(start) not in runs: raise ValueError(f"start={tuple(start)!r} is not one of the runs")
-    data = json.dumps(explorer_data(X, runs, digits) | dict(start=list(start), labels=list(labels)), separators=(',', ':'))
+    if tuple(start) not in runs:
+        raise ValueError(f"start={tuple(start)!r} is not one of the runs")
+    data = explorer_data(X, runs, digits) | dict(start=list(start), labels=list(labels))
+    data = json.dumps(data, separators=(',', ':'))
     uid = 'gmm-explorer-' + hashlib.sha1(data.encode()).hexdigest()[:10]
     js = _EXPLORER_JS.replace('__ID__', uid)
     return _EXPLORER_HTML.replace('__ID__', uid).replace('__DATA__', data).replace('__JS__', js)
