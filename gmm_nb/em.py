@@ -18,8 +18,8 @@ def e_step(X, # Data, `(N, D)`
            weights, # π `(K,)`
            means, # μ `(K, D)`
            covariances, # Σ `(K, D, D)`, or as `covariance_type` stores them
-           covariance_type:str='full', # The covariances' structure (Covariance structures)
-           sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures)
+           covariance_type:str='full', # The covariances' structure (Covariance structures and sample weights)
+           sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures and sample weights)
           ) -> tuple[np.ndarray, float]: # γ(z_nk) `(N, K)`, and ln p(X|π,μ,Σ) = Σ_n w_n ln p(x_n)
     "E step: responsibilities γ(z_nk) (9.23) and the log-likelihood (9.28) at the current parameters."
     X = _check_X(X)
@@ -49,8 +49,8 @@ def _check_gamma(gamma, N:int, dtype=None) -> np.ndarray:
 def m_step(X, # Data, `(N, D)`
            gamma, # Responsibilities γ(z_nk) from the E step, `(N, K)`
            reg_covar:float=0.0, # Added to the diagonal of each Σ_k (0: the exact M step)
-           covariance_type:str='full', # The covariances' structure (Covariance structures)
-           sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures)
+           covariance_type:str='full', # The covariances' structure (Covariance structures and sample weights)
+           sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures and sample weights)
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: # New weights `(K,)`, means `(K, D)`, covariances `(K, D, D)`
     "M step: N_k (9.18), μ_k = Σ_n γ_nk x_n / N_k (9.24), Σ_k (9.25), π_k = N_k/N (9.26)."
     X = _check_X(X)
@@ -72,10 +72,10 @@ def m_step(X, # Data, `(N, D)`
 @dataclass(eq=False)
 class EMHistory:
     "The record of an EM run: the parameters after every iteration and their log-likelihoods; entry 0 is the start."
-    covariance_type: str              # the structure of the covariances (Covariance structures), in its own shape
+    covariance_type: str              # the covariances' structure (Covariance structures and sample weights)
     weights: np.ndarray               # (T+1, K)
     means: np.ndarray                 # (T+1, K, D)
-    covariances: np.ndarray           # (T+1, K, D, D) for 'full'; (T+1, *covariance_shape) for the other structures
+    covariances: np.ndarray           # (T+1, K, D, D) for 'full'; (T+1, *covariance_shape) for the others
     log_likelihood: np.ndarray        # (T+1,) ln p(X|θ_t) = Σ_n w_n ln p(x_n|θ_t), (9.28)
     mean_log_likelihood: np.ndarray   # (T+1,) the same per point, divided by Σ_n w_n: what `tol` measures
 
@@ -125,8 +125,8 @@ def em(X, # Data, `(N, D)` (or `(N,)` for 1-D)
        max_iter:int=100, # Maximum number of E+M rounds
        tol:float=1e-6, # Stop when the log-likelihood per point changes by less than this
        reg_covar:float=0.0, # Added to each covariance's diagonal in the M step (against §9.2.1's singularities)
-       covariance_type:str='full', # The covariances' structure (Covariance structures)
-       sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures)
+       covariance_type:str='full', # The covariances' structure (Covariance structures and sample weights)
+       sample_weight=None, # Weights w_n `(N,)`, or None for ones (Covariance structures and sample weights)
       ) -> EMResult:
     "EM for a Gaussian mixture: alternate `e_step` (9.23) and `m_step` (9.24–9.26) until ln p(X) (9.28) settles."
     X = _check_X(X)

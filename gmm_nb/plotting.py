@@ -50,7 +50,7 @@ def _ellipse_geometry(S2:np.ndarray, n_std:float) -> tuple[float, float, float]:
 def plot_ellipses(ax, # Matplotlib axes to draw on
                   means, # `(K, D)`
                   covariances, # In the storage shape of `covariance_type`
-                  covariance_type:str='full', # One of `COVARIANCE_TYPES` (Covariance structures)
+                  covariance_type:str='full', # One of `COVARIANCE_TYPES` (Covariance structures and sample weights)
                   n_std=(1,), # Draw the ellipse at each of these multiples of σ
                   dims=(0, 1), # The two dimensions to draw (the marginal over them)
                   colors=None, # `(K, 3)` colours; default `component_colors(K)`
