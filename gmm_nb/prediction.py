@@ -107,7 +107,7 @@ class _PredictionMixin(_FittedChecks):
                             self.chunk_size, self.n_jobs)
 
     def _predict_blocks(self, X, what:str) -> np.ndarray:
-        "Block by block: ln p(x_n) (N,) for what='log_norm', γ(z_nk) (N, K) for 'proba', argmax_k γ(z_nk) for 'labels'."
+        "Block by block: ln p(x_n) (N,) if what='log_norm', γ(z_nk) (N, K) if 'proba', argmax_k γ(z_nk) if 'labels'."
         if _is_dask(X): return __import__('gmm_nb.scale').scale._predict_dask(self, X, what)   # chunk by chunk
         X = self._check_predict_X(X)
         dtype = np.result_type(X, self.means_)
