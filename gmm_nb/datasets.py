@@ -20,7 +20,8 @@ def load_old_faithful(standardize:bool=False, # Rescale each column to zero mean
     return X
 
 # %% ../nbs/library/appendix/90_datasets.ipynb #5a125a55
-def load_binary_digits() -> tuple[np.ndarray, np.ndarray]: # (X `(541, 64)` of 0.0 and 1.0, row-major 8×8; labels `(541,)` in {2, 3, 4})
+def load_binary_digits(
+    ) -> tuple[np.ndarray, np.ndarray]: # (X `(541, 64)` of 0.0 and 1.0, row-major 8×8; labels `(541,)` in {2, 3, 4})
     "Binary 8×8 images of the handwritten digits 2, 3 and 4 (UCI, CC BY 4.0), pixel > 7 of 16, with their labels."
     path = resources.files('gmm_nb') / 'data' / 'digits_binary.csv'
     with resources.as_file(path) as p: A = np.loadtxt(p, delimiter=',', skiprows=2, dtype=np.int64)
