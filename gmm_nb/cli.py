@@ -30,13 +30,15 @@ def _read_text(path) -> tuple[str, str]:
     except FileNotFoundError: raise CLIError(f"no such file: {path}") from None
     except IsADirectoryError: raise CLIError(f"{path} is a folder, not a CSV file") from None
     try: return data.decode('utf-8-sig'), name
-    except UnicodeDecodeError as e: raise CLIError(f"{name} is not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r})") from None
+    except UnicodeDecodeError as e:
+        raise CLIError(f"{name} is not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r})") from None
 
 # %% ../nbs/library/25_cli.ipynb #e948db24
 def _is_number(s:str) -> bool:
     "Whether a CSV field reads as a number (surrounding spaces allowed)."
-    try: float(s); return True
+    try: float(s)
     except ValueError: return False
+    return True
 
 # %% ../nbs/library/25_cli.ipynb #76291aec
 def _column_indices(columns:str|None, names:list, name:str) -> list:
@@ -51,7 +53,8 @@ def _column_indices(columns:str|None, names:list, name:str) -> list:
 
 # %% ../nbs/library/25_cli.ipynb #5b531032
 def _first_bad_field(lines:list, first:int, header:bool, names:list, idx:list, name:str) -> CLIError:
-    "The error for the first row (from line `first`, 0-based) whose field count or chosen fields are wrong: the slow path."
+    """The error for the first row (from line `first`, 0-based) whose field count or chosen fields are wrong:
+    the slow path."""
     for n, row in enumerate(csv.reader(lines[first + header:]), start=first + header + 1):
         if not any(f.strip() for f in row): continue                       # blank lines are skipped
         if len(row) != len(names): return CLIError(f"{name}, line {n}: {len(row)} fields, expected {len(names)}")
@@ -59,17 +62,20 @@ def _first_bad_field(lines:list, first:int, header:bool, names:list, idx:list, n
             v = row[i].strip()
             if not v: return CLIError(f"{name}, line {n}: the value of column {names[i]!r} is missing")
             if not _is_number(v) or not math.isfinite(float(v)):
-                return CLIError(f"{name}, line {n}: column {names[i]!r} holds {v!r}, not a finite number (choose numeric columns with --columns)")
+                return CLIError(f"{name}, line {n}: column {names[i]!r} holds {v!r}, not a finite number "
+                                "(choose numeric columns with --columns)")
     return CLIError(f"{name} could not be read as numbers")
 
 # %% ../nbs/library/25_cli.ipynb #86f5abdc
 def _same_field_counts(text:str, first:int, n:int) -> bool:
-    "Whether every non-blank line from line `first` on has n comma-separated fields (the slow check, when blank lines are there)."
+    """Whether every non-blank line from line `first` on has n comma-separated fields
+    (the slow check, when blank lines are there)."""
     return all(l.count(',') == n - 1 for l in text.splitlines()[first:] if l.strip())
 
 # %% ../nbs/library/25_cli.ipynb #f2fdc457
 def _first_row(text:str, name:str, header:bool|None, columns:str|None) -> tuple:
-    "(line number of the first non-blank line, 0-based; its start and end offsets; header; column names; chosen indices)."
+    """(line number of the first non-blank line, 0-based; its start and end offsets; header; column names;
+    chosen indices)."""
     first, start = 0, 0
     while True:
         end = text.find('\n', start) % (len(text) + 1)                  # -1 (no newline left): the end of the text
@@ -82,38 +88,43 @@ def _first_row(text:str, name:str, header:bool|None, columns:str|None) -> tuple:
     return first, start, end, header, names, _column_indices(columns, names, name)
 
 def _fast_load(path, first:int, header:bool, n:int):
-    "A regular file's rows as floats by np.loadtxt from disk, or None if any row is not n finite numbers (the slow path says which)."
+    """A regular file's rows as floats by np.loadtxt from disk, or None if any row is not n finite numbers
+    (the slow path says which)."""
     try:
-        with warnings.catch_warnings():                                 # a file with no data rows: said by the slow path
+        with warnings.catch_warnings():                                 # no data rows: the slow path says so
             warnings.simplefilter('ignore')
-            X = np.loadtxt(path, delimiter=',', skiprows=first + header, ndmin=2, dtype=np.float64, encoding='utf-8-sig')
+            X = np.loadtxt(path, delimiter=',', skiprows=first + header, ndmin=2, dtype=np.float64,
+                           encoding='utf-8-sig')
     except (ValueError, UnicodeDecodeError): return None                # numpy checks that every row has as many fields
     return X if X.shape[1] == n and len(X) and np.isfinite(X).all() else None
 
 # %% ../nbs/library/25_cli.ipynb #49ee60fa
 def read_csv(path, # A CSV file, or '-' for standard input
              columns:str|None=None, # Comma-separated names or 0-based indices; None: all columns
-             header:bool|None=None, # Whether the first row holds the column names; None: if none of its fields is a number
+             header:bool|None=None, # Whether the first row holds the column names; None: if no field is a number
             ) -> tuple[np.ndarray, list[str]]: # Data `(N, D)` and the column names
     "Read the numeric columns of a CSV file as an `(N, D)` float array."
     head = b''
     if str(path) != '-' and Path(path).is_file():
         with open(path, 'rb') as f: head = f.read(1 << 16)
-    if len(head) == 1 << 16 and b'"' not in head:                       # a large file without quotes: numpy reads it from disk
+    if len(head) == 1 << 16 and b'"' not in head:                       # a large file without quotes: numpy reads it
         text = head.decode('utf-8-sig', errors='replace')
         first, _, end, header_, names, idx = _first_row(text, str(path), header, columns)
         X = _fast_load(path, first, header_, len(names)) if end < len(text) else None
         if X is not None: return (X if idx == list(range(len(names))) else X[:, idx]), [names[i] for i in idx]
     text, name = _read_text(path)                                       # small files, quotes, and every error: the text
     first, start, _, header, names, idx = _first_row(text, name, header, columns)
-    n_lines = text.count('\n', start) + (not text.endswith('\n'))   # as many fields in every line? (blank lines: checked slowly)
-    consistent = '"' in text or text.count(',', start) == (len(names) - 1) * n_lines or _same_field_counts(text, first, len(names))
+    n_lines = text.count('\n', start) + (not text.endswith('\n'))   # as many fields in every line? (blanks: slowly)
+    consistent = ('"' in text or text.count(',', start) == (len(names) - 1) * n_lines
+                  or _same_field_counts(text, first, len(names)))
     try:
         with warnings.catch_warnings():                                    # a file with no data rows: said below
             warnings.simplefilter('ignore')
-            X = np.loadtxt(io.StringIO(text), delimiter=',', skiprows=first + header, usecols=idx, ndmin=2, quotechar='"', dtype=np.float64)
+            X = np.loadtxt(io.StringIO(text), delimiter=',', skiprows=first + header, usecols=idx, ndmin=2,
+                           quotechar='"', dtype=np.float64)
     except ValueError: X = None
-    if X is None or not consistent or not np.isfinite(X).all(): raise _first_bad_field(text.splitlines(), first, header, names, idx, name)
+    if X is None or not consistent or not np.isfinite(X).all():
+        raise _first_bad_field(text.splitlines(), first, header, names, idx, name)
     if len(X) == 0: raise CLIError(f"{name} has a header but no data rows")
     return X, [names[i] for i in idx]
 
@@ -123,7 +134,8 @@ def _staged(out, files:list, force:bool=False):
     "A temporary folder next to `out` to write `files` into; they are moved into `out` only if the block ends normally."
     out = Path(out)
     clash = [f for f in files if (out / f).exists()]
-    if clash and not force: raise CLIError(f"{out / clash[0]} exists: pass --force to overwrite it, or choose another --out")
+    if clash and not force:
+        raise CLIError(f"{out / clash[0]} exists: pass --force to overwrite it, or choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     try:
@@ -134,7 +146,7 @@ def _staged(out, files:list, force:bool=False):
 
 # %% ../nbs/library/25_cli.ipynb #25257ebe
 def _json_ready(v):
-    "v with every float that is not finite (NaN, ±inf) replaced by None, lists and dicts included, so that JSON is strict."
+    "v with every float that is not finite (NaN, ±inf) replaced by None, in lists and dicts too: strict JSON."
     if isinstance(v, float): return v if math.isfinite(v) else None
     if isinstance(v, dict): return {k: _json_ready(u) for k, u in v.items()}
     if isinstance(v, (list, tuple)): return [_json_ready(u) for u in v]
@@ -149,7 +161,8 @@ def _write_json(path, summary:dict):
 def _write_csv(path, header:list, rows):
     "A CSV file with a header; a value that is not a finite number is an empty field."
     with open(path, 'w', newline='') as f:
-        w = csv.writer(f); w.writerow(header)
+        w = csv.writer(f)
+        w.writerow(header)
         w.writerows([v if not isinstance(v, float) or math.isfinite(v) else '' for v in map(_plain, r)] for r in rows)
 
 # %% ../nbs/library/25_cli.ipynb #5184bfa0
@@ -169,12 +182,15 @@ def demo(out='gmm_nb_out', force:bool=False, say=print) -> dict:
         fit = em(X, **FIG_9_8_START, max_iter=200, tol=1e-8)
         H = fig_9_8_history(X)
         say("writing the Fig. 9.8 panels ...")
-        fig = bishop_fig_9_8(X, H); fig.savefig(d / 'fig_9_8.png'); plt.close(fig)
+        fig = bishop_fig_9_8(X, H)
+        fig.savefig(d / 'fig_9_8.png')
+        plt.close(fig)
         say("writing the EM animation ...")
-        save_animation(animate_em(X, H), d / 'em.gif', fps=3)                # 700x300 frames, as in chapter 11
+        save_animation(animate_em(X, H), d / 'em.gif', fps=3)    # 700x300 frames, as in EM, iteration by iteration
     return dict(weights=fit.weights.tolist(), means=fit.means.tolist(), covariances=fit.covariances.tolist(),
                 n_iter=fit.n_iter, converged=fit.converged, log_likelihood=fit.log_likelihood,
-                bic=information_criteria(fit.log_likelihood, 'full', *fit.means.shape, len(X))[0], files=[str(Path(out) / f) for f in files])
+                bic=information_criteria(fit.log_likelihood, 'full', *fit.means.shape, len(X))[0],
+                files=[str(Path(out) / f) for f in files])
 
 # %% ../nbs/library/25_cli.ipynb #1630b5b9
 def plot_fit(model:GaussianMixture, X:np.ndarray, names:list[str]):
@@ -190,7 +206,8 @@ def plot_fit(model:GaussianMixture, X:np.ndarray, names:list[str]):
         ax.plot(g, np.exp(model.score_samples(g[:, None])), 'k-', lw=2, label='p(x)')
         for k, c in enumerate(component_colors(K)):
             ax.plot(g, model.weights_[k] * gaussian_pdf(g, model.means_[k, 0], S[k, 0, 0]), color=c, lw=1)
-        ax.set(xlabel=names[0], ylabel='density'); ax.legend()
+        ax.set(xlabel=names[0], ylabel='density')
+        ax.legend()
         return fig
     dims = list(range(min(D, 6)))
     P = len(dims) - 1
@@ -199,7 +216,9 @@ def plot_fit(model:GaussianMixture, X:np.ndarray, names:list[str]):
     for a in range(P):
         for b in range(P):
             ax = axs[a, b]
-            if b > a: ax.axis('off'); continue
+            if b > a:
+                ax.axis('off')
+                continue
             i, j = dims[b], dims[a + 1]
             plot_responsibilities(ax, X, gamma, dims=(i, j), s=6)
             plot_ellipses(ax, model.means_, model.covariances_, ct, n_std=(1, 2), dims=(i, j), lw=1.2)
@@ -212,7 +231,8 @@ def plot_fit(model:GaussianMixture, X:np.ndarray, names:list[str]):
 def fit_csv(path, k:int, covariance_type:str='full', columns=None, out='gmm_nb_out', n_init:int=1,
             random_state:int|None=0, reg_covar:float=1e-6, max_iter:int=100, verbose:int=0,
             header:bool|None=None, force:bool=False, say=print) -> dict:
-    "Fit a K-component mixture to a CSV file's numeric columns and write labels, responsibilities, parameters and a figure."
+    """Fit a K-component mixture to a CSV file's numeric columns and write labels, responsibilities, parameters
+    and a figure."""
     import matplotlib.pyplot as plt
     files = ['labels.csv', 'responsibilities.csv', 'params.json', 'fit.png']
     with _staged(out, files, force) as d:
@@ -227,12 +247,15 @@ def fit_csv(path, k:int, covariance_type:str='full', columns=None, out='gmm_nb_o
         _write_csv(d / 'labels.csv', ['label'], gamma.argmax(1)[:, None])
         _write_csv(d / 'responsibilities.csv', [f"component_{j}" for j in range(k)], gamma)
         summary = dict(columns=names, n_samples=len(X), n_components=k, covariance_type=covariance_type,
-                       weights=model.weights_.tolist(), means=model.means_.tolist(), covariances=model.covariances_.tolist(),
+                       weights=model.weights_.tolist(), means=model.means_.tolist(),
+                       covariances=model.covariances_.tolist(),
                        converged=bool(model.converged_), n_iter=int(model.n_iter_),
                        mean_log_likelihood=float(model.score(X)), log_likelihood=float(model.score(X) * len(X)),
                        bic=float(model.bic(X)), aic=float(model.aic(X)), seconds=round(time.perf_counter() - t0, 3))
         _write_json(d / 'params.json', summary)
-        fig = plot_fit(model, X, names); fig.savefig(d / 'fit.png'); plt.close(fig)
+        fig = plot_fit(model, X, names)
+        fig.savefig(d / 'fit.png')
+        plt.close(fig)
     return summary | dict(files=[str(Path(out) / f) for f in files])
 
 # %% ../nbs/library/25_cli.ipynb #f473461d
@@ -253,10 +276,15 @@ def select_csv(path, columns=None, max_k:int=6, covariance_types=('spherical', '
                            n_init=n_init, reg_covar=reg_covar, progress=progress)
         table = res.bic          # NaN where a fit collapsed (see res.errors)
         _write_csv(d / 'bic.csv', ['n_components', *covariance_types], [[k, *table[i]] for i, k in enumerate(ks)])
-        fig, ax = plt.subplots(figsize=(6, 4), dpi=80); plot_bic(ax, res); fig.tight_layout(); fig.savefig(d / 'bic.png'); plt.close(fig)
+        fig, ax = plt.subplots(figsize=(6, 4), dpi=80)
+        plot_bic(ax, res)
+        fig.tight_layout()
+        fig.savefig(d / 'bic.png')
+        plt.close(fig)
         best = res.best_model
-        summary = dict(columns=names, best_n_components=int(best.n_components), best_covariance_type=best.covariance_type,
-                       best_bic=float(best.bic(X)), bic={ct: [float(v) for v in table[:, j]] for j, ct in enumerate(covariance_types)},
+        bic = {ct: [float(v) for v in table[:, j]] for j, ct in enumerate(covariance_types)}
+        summary = dict(columns=names, best_n_components=int(best.n_components),
+                       best_covariance_type=best.covariance_type, best_bic=float(best.bic(X)), bic=bic,
                        n_components=ks, weights=best.weights_.tolist(), means=best.means_.tolist())
         _write_json(d / 'best.json', summary)
     return summary | dict(files=[str(Path(out) / f) for f in files])
@@ -276,7 +304,8 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument('--columns', help='comma-separated column names or 0-based indices (default: all)')
     data.add_argument('--header', action=argparse.BooleanOptionalAction, default=None,
                       help='the first row names the columns (default: if none of its fields is a number)')
-    data.add_argument('--seed', type=int, default=0); data.add_argument('--n-init', type=int, default=1)
+    data.add_argument('--seed', type=int, default=0)
+    data.add_argument('--n-init', type=int, default=1)
     data.add_argument('--reg-covar', type=float, default=1e-6)
     sub = p.add_subparsers(dest='command', required=True)
     sub.add_parser('demo', parents=[common], help="Bishop's Fig. 9.8 and the EM animation on Old Faithful")
@@ -284,7 +313,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument('-k', '--n-components', type=int, required=True, dest='k', help='number of components K')
     f.add_argument('--covariance-type', default='full', choices=COVARIANCE_TYPES)
     f.add_argument('--max-iter', type=int, default=100)
-    f.add_argument('--verbose', type=int, default=0, choices=[0, 1, 2], help='progress: 1 per initialisation, 2 per iteration')
+    f.add_argument('--verbose', type=int, default=0, choices=[0, 1, 2],
+                   help='progress: 1 per initialisation, 2 per iteration')
     s = sub.add_parser('select', parents=[common, data], help='BIC table over K and covariance types for a CSV file')
     s.add_argument('--max-k', type=int, default=6)
     s.add_argument('--covariance-types', default='spherical,diag,tied,full')
@@ -294,7 +324,8 @@ def _parser() -> argparse.ArgumentParser:
 def _print_summary(summary:dict):
     "The summary of a subcommand, one `key: value` per line, numbers rounded to 4 digits."
     for key, v in summary.items():
-        if isinstance(v, list) and v and isinstance(v[0], (list, float)): v = np.round(np.array(v, dtype=float), 4).tolist()
+        if isinstance(v, list) and v and isinstance(v[0], (list, float)):
+            v = np.round(np.array(v, dtype=float), 4).tolist()
         if isinstance(v, float): v = round(v, 4)
         print(f"{key:>22}: {v}")
 
@@ -312,13 +343,15 @@ def _run(args) -> dict:
 
 # %% ../nbs/library/25_cli.ipynb #52a3c1cb
 def main(argv=None) -> int:
-    "Entry point of the `gmm-nb` command; returns the exit status: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted."
+    """Entry point of the `gmm-nb` command; returns the exit status:
+    0 done, 1 internal error, 2 bad input or usage, 130 interrupted."""
     args = _parser().parse_args(argv)
     error = lambda msg, status: (print(f"gmm-nb {args.command}: {msg}", file=sys.stderr), status)[1]
     try: summary = _run(args)
     except KeyboardInterrupt: return error("interrupted; nothing was written", 130)
-    except (CLIError, ValueError, OSError) as e: return error(f"error: {e}", 2)      # the library's ValueError: bad input
-    except Exception as e: return error(f"internal error: {type(e).__name__}: {e} (this is a bug in gmm-nb: please report it)", 1)
+    except (CLIError, ValueError, OSError) as e: return error(f"error: {e}", 2)    # the library's ValueError: bad input
+    except Exception as e:
+        return error(f"internal error: {type(e).__name__}: {e} (this is a bug in gmm-nb: please report it)", 1)
     if args.json: print(json.dumps(_json_ready(summary), allow_nan=False))
     else: _print_summary(summary)
     return 0

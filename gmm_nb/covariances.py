@@ -8,23 +8,7 @@ import numpy as np
 from .gaussian import _check_array, _symmetry_tol, cholesky_factor, InvalidParameterError
 
 # %% auto #0
-__all__ = ['COVARIANCE_TYPES', 'covariance_shape', 'full_covariances', 'covariance_update', 'precision_factors', 'precisions',
-           'covariances_from_precisions', 'n_parameters', 'information_criteria']
-
-# %% ../nbs/book/07_covariances.ipynb #dcd858ed
-COVARIANCE_TYPES = ('full', 'tied', 'diag', 'spherical')
-
-# %% ../nbs/book/07_covariances.ipynb #18f64d86
-def covariance_shape(covariance_type:str, K:int, D:int) -> tuple:
-    "Storage shape of the covariances: `(K, D, D)` full, `(D, D)` tied, `(K, D)` diag, `(K,)` spherical."
-    return {'full': (K, D, D), 'tied': (D, D), 'diag': (K, D), 'spherical': (K,)}[_check_covariance_type(covariance_type)]
-
-# %% ../nbs/book/07_covariances.ipynb #0e6e96aa
-def _check_covariance_type(covariance_type) -> str:
-    "`covariance_type` if it is one of `COVARIANCE_TYPES`, else a ValueError that lists them."
-    if not isinstance(covariance_type, str) or covariance_type not in COVARIANCE_TYPES:
-        raise InvalidParameterError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
-    return covariance_type
+__all__ = ['COVARIANCE_TYPES', 'full_covariances', 'covariance_shape', 'covariance_update', 'precision_factors', 'precisions', 'covariances_from_precisions', 'n_parameters', 'information_criteria']
 
 # %% ../nbs/book/07_covariances.ipynb #9221ca1d
 def full_covariances(covariances, # Covariances in the storage shape of `covariance_type`
@@ -39,63 +23,47 @@ def full_covariances(covariances, # Covariances in the storage shape of `covaria
     if D is None: raise ValueError("D is needed to expand spherical covariances")
     return C[:, None, None] * np.eye(D, dtype=C.dtype)
 
-# %% ../nbs/book/07_covariances.ipynb #1dcf4669
-def _check_covariances(covariances, covariance_type:str, K:int, D:int, dtype=None,
-                       name:str='covariances', # How to call them in an error message (the estimator checks `precisions_init` here too)
-                      ) -> np.ndarray:
-    "Covariances in the storage shape of `covariance_type`: symmetric positive definite matrices, or positive variances."
-    S, ct = _check_array(covariances, name, dtype), _check_covariance_type(covariance_type)
-    shape = covariance_shape(ct, K, D)
-    if S.shape != shape: raise ValueError(f"{name} must have shape {shape} for covariance_type={ct!r} (K={K}, D={D}), got shape {S.shape}")
-    if ct in ('diag', 'spherical'):
-        bad = np.flatnonzero((S <= 0).reshape(K, -1).any(1))
-        if len(bad): raise ValueError(f"{name}[{bad[0]}] must be positive for covariance_type={ct!r}")
-        return S
-    asym = np.abs(S - np.swapaxes(S, -1, -2)).reshape(-1, D * D).max(1) > _symmetry_tol(S)
-    if asym.any(): raise ValueError(f"{name}{'' if ct == 'tied' else f'[{np.flatnonzero(asym)[0]}]'} is not symmetric")
-    cholesky_factor(S, name)                                          # positive definite, or the error names the matrix
-    return S
+# %% ../nbs/book/07_covariances.ipynb #dcd858ed
+COVARIANCE_TYPES = ('full', 'tied', 'diag', 'spherical')
+
+# %% ../nbs/book/07_covariances.ipynb #18f64d86
+def covariance_shape(covariance_type:str, K:int, D:int) -> tuple:
+    "Storage shape of the covariances: `(K, D, D)` full, `(D, D)` tied, `(K, D)` diag, `(K,)` spherical."
+    shapes = {'full': (K, D, D), 'tied': (D, D), 'diag': (K, D), 'spherical': (K,)}
+    return shapes[_check_covariance_type(covariance_type)]
+
+# %% ../nbs/book/07_covariances.ipynb #0e6e96aa
+def _check_covariance_type(covariance_type) -> str:
+    "`covariance_type` if it is one of `COVARIANCE_TYPES`, else a ValueError that lists them."
+    if not isinstance(covariance_type, str) or covariance_type not in COVARIANCE_TYPES:
+        raise InvalidParameterError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
+    return covariance_type
 
 # %% ../nbs/book/07_covariances.ipynb #a14abbec
 def covariance_update(S:np.ndarray, # The full M step's covariances S_k/N_k (9.19), `(K, D, D)`
                       Nk:np.ndarray, # The effective numbers of points N_k (9.18), `(K,)`
                       covariance_type:str='full', # The structure to maximise over
                      ) -> np.ndarray: # The maximiser of Q, in the storage shape of `covariance_type`
-    "The M step's covariances under a structure: S_k/N_k (full), Σ_k N_k S_k/N_k / Σ_k N_k (tied), their diagonals (diag), mean diagonals (spherical)."
+    """The M step's covariances under a structure: S_k/N_k (full), Σ_k N_k S_k/N_k / Σ_k N_k (tied),
+    their diagonals (diag), mean diagonals (spherical)."""
     ct = _check_covariance_type(covariance_type)
     if ct == 'full': return S
     if ct == 'tied': return np.einsum('k,kde->de', Nk / Nk.sum(), S)
     var = np.diagonal(S, axis1=1, axis2=2)
     return var.copy() if ct == 'diag' else var.mean(1)
 
-# %% ../nbs/book/07_covariances.ipynb #a6537381
-def _check_sample_weight(sample_weight, # Weights w_n ≥ 0, `(N,)` (or one number for all), or None for ones
-                         N:int, dtype=np.float64) -> np.ndarray: # `(N,)`; None gives a read-only view of one 1 (no memory)
-    "Per-sample weights w_n ≥ 0 as an `(N,)` array, not all zero."
-    if sample_weight is None: return np.broadcast_to(np.ones(1, dtype), (N,))
-    w = _check_array(sample_weight, 'sample_weight', dtype)
-    if w.ndim == 0: w = np.broadcast_to(w.reshape(1), (N,))
-    if w.shape != (N,): raise ValueError(f"sample_weight must have shape ({N},), one weight per sample, got shape {w.shape}")
-    if (w < 0).any(): raise ValueError(f"sample_weight must be non-negative, got min {float(w.min()):.6g}")
-    if not (w > 0).any(): raise ValueError("sample_weight is zero for every sample: there is nothing to fit")
-    return w
-
-# %% ../nbs/book/07_covariances.ipynb #4e4206bf
-def _check_n_components(K:int, n_pos:int, N:int):
-    "K components need at least K samples of positive weight (n_pos of the N samples have one)."
-    if n_pos < K:
-        raise ValueError(f"Expected n_samples >= n_components, got n_components={K} and {n_pos} samples"
-                         + (" with positive sample_weight" if n_pos < N else ""))
-
 # %% ../nbs/book/07_covariances.ipynb #34360fdd
 _COLLAPSED = ("Fitting the mixture failed: a component's covariance is singular (the component collapsed onto too few "
-              "distinct points, or the data have a constant direction). Increase reg_covar, use fewer components, or rescale the data.")
+              "distinct points, or the data have a constant direction). "
+              "Increase reg_covar, use fewer components, or rescale the data.")
 
 # %% ../nbs/book/07_covariances.ipynb #aa69dc1d
 def precision_factors(covariances, # In the storage shape of `covariance_type`
-                      covariance_type:str, floor=0.0, # Variances at or under `floor` (per dimension, or one number) count as singular
+                      covariance_type:str,
+                      floor=0.0, # Variances at or under `floor` (per dimension, or one number) count as singular
                      ) -> tuple: # (U, U⁻¹): U⁻¹ = Lᵀ for full and tied, σ for diag and spherical
-    "(U, U⁻¹) with Σ⁻¹ = UUᵀ: U = L⁻ᵀ for Σ = LLᵀ (full, tied), 1/σ (diag, spherical); a ValueError if a Σ is singular."
+    """(U, U⁻¹) with Σ⁻¹ = UUᵀ: U = L⁻ᵀ for Σ = LLᵀ (full, tied), 1/σ (diag, spherical);
+    a ValueError if a Σ is singular."""
     S = np.asarray(covariances)
     if not np.isfinite(S).all(): raise ValueError(_COLLAPSED)
     if covariance_type in ('diag', 'spherical'):
@@ -114,7 +82,8 @@ def precisions(U:np.ndarray, covariance_type:str) -> np.ndarray:
 
 # %% ../nbs/book/07_covariances.ipynb #cb674377
 def covariances_from_precisions(P:np.ndarray, covariance_type:str) -> np.ndarray:
-    "Σ = Λ⁻¹, through the Cholesky factor C of Λ = CCᵀ (Σ = C⁻ᵀC⁻¹), or 1/Λ (diag, spherical): for `precisions_init`."
+    """Σ = Λ⁻¹, through the Cholesky factor C of Λ = CCᵀ (Σ = C⁻ᵀC⁻¹), or 1/Λ (diag, spherical):
+    for `precisions_init`."""
     if covariance_type in ('diag', 'spherical'): return 1 / P
     Ci = np.linalg.inv(cholesky_factor(P, 'precisions_init'))          # C⁻¹
     return np.swapaxes(Ci, -1, -2) @ Ci
@@ -122,8 +91,8 @@ def covariances_from_precisions(P:np.ndarray, covariance_type:str) -> np.ndarray
 # %% ../nbs/book/07_covariances.ipynb #6f31f8f9
 def n_parameters(covariance_type:str, K:int, D:int) -> int:
     "Free parameters p = (K-1) + KD + {KD(D+1)/2, D(D+1)/2, KD, K} for {full, tied, diag, spherical}."
-    cov = {'full': K * D * (D + 1) // 2, 'tied': D * (D + 1) // 2, 'diag': K * D, 'spherical': K}[_check_covariance_type(covariance_type)]
-    return (K - 1) + K * D + cov
+    per_type = {'full': K * D * (D + 1) // 2, 'tied': D * (D + 1) // 2, 'diag': K * D, 'spherical': K}
+    return (K - 1) + K * D + per_type[_check_covariance_type(covariance_type)]
 
 # %% ../nbs/book/07_covariances.ipynb #944c45b0
 def information_criteria(log_likelihood:float, # ln p(X|θ) at the fitted parameters (the total, Σ_n w_n ln p(x_n))
@@ -133,3 +102,47 @@ def information_criteria(log_likelihood:float, # ln p(X|θ) at the fitted parame
     "The Bayesian and Akaike information criteria: BIC = -2 ln p(X|θ) + p ln N, AIC = -2 ln p(X|θ) + 2p."
     p = n_parameters(covariance_type, K, D)
     return float(-2 * log_likelihood + p * np.log(n_samples)), float(-2 * log_likelihood + 2 * p)
+
+# %% ../nbs/library/22_persistence.ipynb #1dcf4669
+def _check_covariances(covariances, covariance_type:str, K:int, D:int, dtype=None,
+                       name:str='covariances', # How to call them in an error message (`precisions_init` is checked too)
+                      ) -> np.ndarray:
+    """Covariances in the storage shape of `covariance_type`: symmetric positive definite matrices,
+    or positive variances."""
+    S, ct = _check_array(covariances, name, dtype), _check_covariance_type(covariance_type)
+    shape = covariance_shape(ct, K, D)
+    if S.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} for covariance_type={ct!r} (K={K}, D={D}), "
+                         f"got shape {S.shape}")
+    if ct in ('diag', 'spherical'):
+        bad = np.flatnonzero((S <= 0).reshape(K, -1).any(1))
+        if len(bad): raise ValueError(f"{name}[{bad[0]}] must be positive for covariance_type={ct!r}")
+        return S
+    asym = np.abs(S - np.swapaxes(S, -1, -2)).reshape(-1, D * D).max(1) > _symmetry_tol(S)
+    if asym.any():
+        which = '' if ct == 'tied' else f'[{np.flatnonzero(asym)[0]}]'
+        raise ValueError(f"{name}{which} is not symmetric")
+    cholesky_factor(S, name)                                          # positive definite, or the error names the matrix
+    return S
+
+# %% ../nbs/library/22_persistence.ipynb #a6537381
+def _check_sample_weight(sample_weight, # Weights w_n ≥ 0, `(N,)` (or one number for all), or None for ones
+                         N:int,
+                         dtype=np.float64,
+                        ) -> np.ndarray: # `(N,)`; None gives a read-only view of one 1 (no memory)
+    "Per-sample weights w_n ≥ 0 as an `(N,)` array, not all zero."
+    if sample_weight is None: return np.broadcast_to(np.ones(1, dtype), (N,))
+    w = _check_array(sample_weight, 'sample_weight', dtype)
+    if w.ndim == 0: w = np.broadcast_to(w.reshape(1), (N,))
+    if w.shape != (N,):
+        raise ValueError(f"sample_weight must have shape ({N},), one weight per sample, got shape {w.shape}")
+    if (w < 0).any(): raise ValueError(f"sample_weight must be non-negative, got min {float(w.min()):.6g}")
+    if not (w > 0).any(): raise ValueError("sample_weight is zero for every sample: there is nothing to fit")
+    return w
+
+# %% ../nbs/library/22_persistence.ipynb #4e4206bf
+def _check_n_components(K:int, n_pos:int, N:int):
+    "K components need at least K samples of positive weight (n_pos of the N samples have one)."
+    if n_pos < K:
+        raise ValueError(f"Expected n_samples >= n_components, got n_components={K} and {n_pos} samples"
+                         + (" with positive sample_weight" if n_pos < N else ""))

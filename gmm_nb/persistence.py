@@ -27,20 +27,24 @@ def _to_json(v, arrays:dict, key:str):
     if v is None or isinstance(v, (str, bool)): return v
     if isinstance(v, numbers.Integral): return int(v)
     if isinstance(v, numbers.Real): return {'float': repr(float(v))}
-    if isinstance(v, np.random.RandomState): st_ = v.get_state(legacy=False); kind = 'RandomState'
-    elif isinstance(v, np.random.Generator): st_ = v.bit_generator.state; kind = 'Generator'
+    if isinstance(v, np.random.RandomState): kind, st_ = 'RandomState', v.get_state(legacy=False)
+    elif isinstance(v, np.random.Generator): kind, st_ = 'Generator', v.bit_generator.state
     else:
-        arrays[key] = np.asarray(v); return {'array': key}
+        arrays[key] = np.asarray(v)
+        return {'array': key}
     return {kind: json.loads(json.dumps(st_, default=lambda a: {'ndarray': a.tolist(), 'dtype': str(a.dtype)}))}
 
 # %% ../nbs/library/22_persistence.ipynb #dfef28ca
 def _write_atomically(path:str, arrays:dict):
-    "Write `arrays` as an .npz file at `path` through a synced temporary file renamed over it: the old file stays whole until then."
+    """Write `arrays` as an .npz file at `path` through a synced temporary file renamed over it:
+    the old file stays whole until then."""
     folder, name = os.path.split(os.path.abspath(path))
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), 'wb') as f:   # 0o666 less the umask
-            np.savez(f, **arrays); f.flush(); os.fsync(f.fileno())
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError): os.unlink(tmp)
@@ -53,13 +57,16 @@ def _write_atomically(path:str, arrays:dict):
 # %% ../nbs/library/22_persistence.ipynb #0b95c180
 @patch
 def save(self:GaussianMixture, path) -> str:
-    "Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically; returns the path."
+    """Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically;
+    returns the path."""
     arrays, meta = {}, {'format': _FORMAT, 'version': _VERSION, 'params': {}, 'fitted': None}
     for k, v in self.get_params().items(): meta['params'][k] = _to_json(v, arrays, f'param:{k}')
     if hasattr(self, 'means_'):
         for a in _FITTED_ARRAYS: arrays[a] = getattr(self, a)
-        meta['fitted'] = dict(converged_=bool(self.converged_), n_iter_=int(self.n_iter_), n_features_in_=int(self.n_features_in_))
-        arrays['lower_bound_'], arrays['lower_bounds_'] = np.float64(self.lower_bound_), np.array(self.lower_bounds_, np.float64)
+        meta['fitted'] = dict(converged_=bool(self.converged_), n_iter_=int(self.n_iter_),
+                              n_features_in_=int(self.n_features_in_))
+        arrays['lower_bound_'] = np.float64(self.lower_bound_)
+        arrays['lower_bounds_'] = np.array(self.lower_bounds_, np.float64)
         if hasattr(self, 'feature_names_in_'): arrays['feature_names_in_'] = self.feature_names_in_.astype(str)
         for f in _HISTORY: arrays[f'history:{f}'] = getattr(self.history_, f)
     arrays['meta'] = np.array(json.dumps(meta))
@@ -71,13 +78,14 @@ def save(self:GaussianMixture, path) -> str:
 def _read_npz(path) -> dict:
     "The arrays of an .npz file, read without pickle; a ValueError if the file is not such an archive."
     try: f = np.load(path, allow_pickle=False)
-    except OSError: raise                                                  # missing, unreadable: the file system's error
+    except OSError: raise                                              # missing, unreadable: the file system's error
     except Exception as e:
-        raise ValueError('it is empty' if isinstance(e, EOFError) else 'it is not an .npz archive' if 'pickle' in str(e) else str(e)) from None
+        if isinstance(e, EOFError): raise ValueError('it is empty') from None
+        raise ValueError('it is not an .npz archive' if 'pickle' in str(e) else str(e)) from None
     if not isinstance(f, np.lib.npyio.NpzFile): raise ValueError("it holds a single array, not an .npz archive")
     with f:
         try: return {k: f[k] for k in f.files}
-        except Exception as e:                                             # a damaged member: CRC, header, size; or Python objects
+        except Exception as e:                                 # a damaged member (CRC, header, size), or Python objects
             raise ValueError("it holds Python objects, which are never loaded" if 'pickle' in str(e) else
                              f"an array in it is damaged ({type(e).__name__}: {e})") from None
 
@@ -89,67 +97,91 @@ def _from_json(d, arrays:dict):
     (kind, v), = d.items()
     if kind == 'float': return float(v)
     if kind == 'array':
-        if v not in arrays or not str(v).startswith('param:'): raise ValueError(f"the array {v!r} of an argument is missing")
+        if v not in arrays or not str(v).startswith('param:'):
+            raise ValueError(f"the array {v!r} of an argument is missing")
         return arrays[v]
-    def arr(o): return (np.array(o['ndarray'], dtype=o['dtype']) if set(o) == {'ndarray', 'dtype'} else {k: arr(u) for k, u in o.items()}) if isinstance(o, dict) else o
-    if kind == 'RandomState': rs = np.random.RandomState(0); rs.set_state(arr(v)); return rs
+    def arr(o):                                                        # the arrays of a state, in nested dicts too
+        if not isinstance(o, dict): return o
+        if set(o) == {'ndarray', 'dtype'}: return np.array(o['ndarray'], dtype=o['dtype'])
+        return {k: arr(u) for k, u in o.items()}
+    if kind == 'RandomState':
+        rs = np.random.RandomState(0)
+        rs.set_state(arr(v))
+        return rs
     if kind != 'Generator' or not isinstance(v, dict) or v.get('bit_generator') not in _BIT_GENERATORS:
         raise ValueError(f"random_state is stored as {kind} {str(v)[:60]}: not a numpy RandomState or Generator")
-    bg = getattr(np.random, v['bit_generator'])(0); bg.state = arr(v)
+    bg = getattr(np.random, v['bit_generator'])(0)
+    bg.state = arr(v)
     return np.random.Generator(bg)
 
 # %% ../nbs/library/22_persistence.ipynb #ef318985
 def _meta(arrays:dict) -> dict:
-    "The JSON metadata of a saved model, checked: format, version, keys; the arrays of the file must be those it implies."
+    """The JSON metadata of a saved model, checked: format, version, keys;
+    the arrays of the file must be those it implies."""
     if 'meta' not in arrays or arrays['meta'].shape != () or arrays['meta'].dtype.kind != 'U':
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
     meta = json.loads(str(arrays.pop('meta')))
     if not isinstance(meta, dict) or meta.get('format') != _FORMAT:
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
     if meta.get('version') != _VERSION:
-        raise ValueError(f"it was saved in format version {meta.get('version')!r}; this gmm_nb reads version {_VERSION}: refit and save again")
+        raise ValueError(f"it was saved in format version {meta.get('version')!r}; "
+                         f"this gmm_nb reads version {_VERSION}: refit and save again")
     if set(meta) != {'format', 'version', 'params', 'fitted'} or not isinstance(meta['params'], dict):
         raise ValueError(f"its metadata have the keys {sorted(meta)}")
-    names = set(GaussianMixture._param_names())
-    if set(meta['params']) - names:                                    # a parameter added since it was written takes its default
-        raise ValueError(f"it has the parameters {sorted(set(meta['params']) - names)}, which GaussianMixture does not know")
-    fitted = set() if meta['fitted'] is None else {*_FITTED_ARRAYS, 'lower_bound_', 'lower_bounds_', *(f'history:{f}' for f in _HISTORY)}
+    unknown = set(meta['params']) - set(GaussianMixture._param_names())  # (one added since then takes its default)
+    if unknown: raise ValueError(f"it has the parameters {sorted(unknown)}, which GaussianMixture does not know")
+    fitted = set()
+    if meta['fitted'] is not None:
+        fitted = {*_FITTED_ARRAYS, 'lower_bound_', 'lower_bounds_', *(f'history:{f}' for f in _HISTORY)}
     expected = fitted | {v['array'] for v in meta['params'].values() if isinstance(v, dict) and 'array' in v}
     extra, missing = set(arrays) - expected - {'feature_names_in_'}, expected - set(arrays)
-    if extra or missing: raise ValueError(f"it holds the arrays {sorted(arrays)}: {sorted(missing)} missing, {sorted(extra)} unknown")
+    if extra or missing:
+        raise ValueError(f"it holds the arrays {sorted(arrays)}: {sorted(missing)} missing, {sorted(extra)} unknown")
     return meta
 
 # %% ../nbs/library/22_persistence.ipynb #a78bf6c5
 def _check_fitted(gm:GaussianMixture, fitted:dict, arrays:dict):
-    "Every fitted array of a loaded model: shapes for its K, D and covariance type, one float dtype, finite, consistent."
-    if set(fitted) != {'converged_', 'n_iter_', 'n_features_in_'} or not isinstance(fitted['converged_'], bool) or \
-       not all(isinstance(fitted[k], int) and fitted[k] >= (k == 'n_features_in_') for k in ('n_iter_', 'n_features_in_')):
+    """Every fitted array of a loaded model: shapes for its K, D and covariance type, one float dtype,
+    finite, consistent."""
+    counts = ('n_iter_', 'n_features_in_')
+    if set(fitted) != {'converged_', *counts} or not isinstance(fitted['converged_'], bool) or \
+       not all(isinstance(fitted[k], int) and fitted[k] >= (k == 'n_features_in_') for k in counts):
         raise ValueError(f"its fitted attributes are {fitted}")
     K, D, T, ct = gm.n_components, fitted['n_features_in_'], fitted['n_iter_'], gm.covariance_type
     dtype = arrays['means_'].dtype
-    shapes = dict(weights_=(K,), means_=(K, D), lower_bounds_=(T,), lower_bound_=(), **{a: covariance_shape(ct, K, D) for a in _FITTED_ARRAYS[2:]},
-                  **{f'history:{f}': s for f, s in zip(_HISTORY, ((T + 1, K), (T + 1, K, D), (T + 1, *covariance_shape(ct, K, D)), (T + 1,), (T + 1,)))})
+    cov_shape = covariance_shape(ct, K, D)
+    history_shapes = ((T + 1, K), (T + 1, K, D), (T + 1, *cov_shape), (T + 1,), (T + 1,))
+    shapes = dict(weights_=(K,), means_=(K, D), lower_bounds_=(T,), lower_bound_=(),
+                  **{a: cov_shape for a in _FITTED_ARRAYS[2:]},
+                  **{f'history:{f}': s for f, s in zip(_HISTORY, history_shapes)})
     for k, s in shapes.items():
         a = arrays[k]
-        if a.shape != s: raise ValueError(f"{k} has shape {a.shape}, expected {s} for K={K}, D={D}, covariance_type={ct!r}, {T} iterations")
-        if a.dtype not in (np.float32, np.float64) or (a.dtype != dtype and not k.startswith('lower_') and 'likelihood' not in k):
+        if a.shape != s:
+            raise ValueError(f"{k} has shape {a.shape}, expected {s} for K={K}, D={D}, covariance_type={ct!r}, "
+                             f"{T} iterations")
+        own_dtype = not k.startswith('lower_') and 'likelihood' not in k    # (bounds and likelihoods: either float)
+        if a.dtype not in (np.float32, np.float64) or (a.dtype != dtype and own_dtype):
             raise ValueError(f"{k} has dtype {a.dtype}, expected {dtype}")
-        if not np.isfinite(a).all() and not (k == 'lower_bound_' and T == 0 and a == -np.inf): raise ValueError(f"{k} holds NaN or infinite values")
+        if not np.isfinite(a).all() and not (k == 'lower_bound_' and T == 0 and a == -np.inf):
+            raise ValueError(f"{k} holds NaN or infinite values")
     _check_weights(arrays['weights_'], K, name='weights_')
     S = _check_covariances(arrays['covariances_'], ct, K, D, name='covariances_')
     U, tol = precision_factors(S, ct)[0], 1e3 * np.finfo(dtype).eps
     for k, want in (('precisions_cholesky_', U), ('precisions_', precisions(U, ct))):
-        if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()): raise ValueError(f"{k} are not those of covariances_")
-    if not all(np.array_equal(arrays[f'history:{f}'][-1], arrays[a]) for f, a in zip(_HISTORY[:3], _FITTED_ARRAYS[:3])) or \
-       not np.array_equal(arrays['history:mean_log_likelihood'][:-1], arrays['lower_bounds_']):
+        if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()):
+            raise ValueError(f"{k} are not those of covariances_")
+    ends = all(np.array_equal(arrays[f'history:{f}'][-1], arrays[a]) for f, a in zip(_HISTORY[:3], _FITTED_ARRAYS[:3]))
+    if not ends or not np.array_equal(arrays['history:mean_log_likelihood'][:-1], arrays['lower_bounds_']):
         raise ValueError("history_ does not end at the fitted parameters and lower bounds")
     names = arrays.get('feature_names_in_')
-    if names is not None and (names.shape != (D,) or names.dtype.kind != 'U'): raise ValueError(f"feature_names_in_ is not {D} names")
+    if names is not None and (names.shape != (D,) or names.dtype.kind != 'U'):
+        raise ValueError(f"feature_names_in_ is not {D} names")
 
 # %% ../nbs/library/22_persistence.ipynb #d13390d4
 @patch(cls_method=True)
 def load(cls:GaussianMixture, path) -> GaussianMixture:
-    "Read a GaussianMixture written by `save`, without pickle, checked in full: a ValueError names the file and what is wrong."
+    """Read a GaussianMixture written by `save`, without pickle, checked in full:
+    a ValueError names the file and what is wrong."""
     try:
         arrays = _read_npz(path)
         meta = _meta(arrays)

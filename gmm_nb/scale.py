@@ -28,18 +28,20 @@ def _tree_sum(parts:list, add):
     import dask
     pair = lambda a, b: add(add(None, a), b)                             # a fresh sum: inputs are left as they are
     while len(parts) > 1:
-        parts = [dask.delayed(pair, pure=False)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+        parts = [dask.delayed(pair, pure=False)(*parts[i:i + 2]) if i + 1 < len(parts) else parts[i]
+                 for i in range(0, len(parts), 2)]
     return parts[0]
 
 
 class _DaskWorkspace:
-    "Chapter 4's workspace for row-chunked dask arrays: each pass a map over the chunks (in blocks) and a tree sum."
+    "The engine's workspace for row-chunked dask arrays: each pass a map over the chunks (in blocks) and a tree sum."
     def __init__(self, K:int, covariance_type:str, c, dtype, chunk_size=None):
         self.covariance_type, self.K, self.D, self.dtype = covariance_type, K, len(c), np.dtype(dtype)
         self.c, self.chunk_size, self.pool, self.w_sum, self.T = np.asarray(c, dtype), chunk_size, None, None, None
 
     def reduce(self, fn, arrays:tuple, add=None):
-        "fn(buffers, *blocks) for every block of every chunk, added up with `add` (default: in float64): by chunk, then a tree."
+        """fn(buffers, *blocks) for every block of every chunk, added up with `add` (default: in float64):
+        by chunk, then a tree."""
         import dask
         add, K, ct, c, dt, cs = add or _add64, self.K, self.covariance_type, self.c, self.dtype, self.chunk_size
         def chunk(*parts): return _Workspace(parts[0], K, ct, c, cs, dt).reduce(fn, parts, add)
@@ -48,15 +50,19 @@ class _DaskWorkspace:
 
 # %% ../nbs/library/26_scale.ipynb #0a7cc6ca
 def _dask_data(X, sample_weight) -> tuple:
-    "(X, w): X (N, D) in one chunk across the columns, w (N,) with X's row chunks; shapes checked, values by the first pass."
+    """(X, w): X (N, D) in one chunk across the columns, w (N,) with X's row chunks;
+    shapes checked, values by the first pass."""
     import dask.array as da
     if X.ndim != 2: raise ValueError(f"X must be a 2-D dask array (n_samples, n_features), got {X.ndim} dimensions")
-    if any(np.isnan(n) for n in X.shape): raise ValueError("X has chunks of unknown size: call X.compute_chunk_sizes() first")
+    if any(np.isnan(n) for n in X.shape):
+        raise ValueError("X has chunks of unknown size: call X.compute_chunk_sizes() first")
     X = X.rechunk({1: -1})
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    if sample_weight is None: return X, X.map_blocks(lambda b: np.ones(len(b), dtype), drop_axis=1, dtype=dtype)   # where X's chunks are
+    if sample_weight is None:                                          # ones, where X's chunks are
+        return X, X.map_blocks(lambda b: np.ones(len(b), dtype), drop_axis=1, dtype=dtype)
     w = sample_weight if _is_dask(sample_weight) else da.from_array(np.asarray(sample_weight), chunks=X.chunks[0])
-    if w.shape != (X.shape[0],): raise ValueError(f"sample_weight must have shape ({X.shape[0]},), one weight per sample, got shape {w.shape}")
+    if w.shape != (X.shape[0],):
+        raise ValueError(f"sample_weight must have shape ({X.shape[0]},), one weight per sample, got shape {w.shape}")
     return X, w.astype(dtype).rechunk(X.chunks[0])
 
 
@@ -74,7 +80,8 @@ def _first_pass(X, w, D:int) -> tuple:
         return np.r_[len(Xb), np.count_nonzero(wb), wb.sum(dtype=np.float64), wb @ Xb, wb.max()]
     def add(a, b):
         if a is None: return np.array(b, np.float64)
-        a[:-1] += b[:-1]; a[-1] = max(a[-1], b[-1])
+        a[:-1] += b[:-1]
+        a[-1] = max(a[-1], b[-1])
         return a
     r = _DaskWorkspace(1, 'spherical', np.zeros(D), X.dtype).reduce(block, (X, w), add)
     return int(r[0]), int(r[1]), r[2], r[3:3 + D], r[-1]
@@ -91,12 +98,13 @@ def _sample(X, w, K:int, rng) -> tuple:
 
 
 def _dask_lloyd(X, w, M, wk:_DaskWorkspace, tol:float, max_iter:int=300) -> np.ndarray:
-    "Lloyd's iterations on all the rows from the centred centres M, each a map and a sum; until Σ‖ΔM‖² ≤ tol·(mean variance)."
+    """Lloyd's iterations on all the rows from the centred centres M, each a map and a sum;
+    until Σ‖ΔM‖² ≤ tol·(mean variance)."""
     threshold = None
     for _ in range(max_iter):
         Q = _distance_coef(M)
         S = wk.reduce(lambda buf, Xb, wb: _lloyd_block(Xb, wb, Q, wk, buf)[0], (X, w))
-        M, shift, threshold = _centres_update(S, M, wk, tol, threshold)   # chapter 5's update and stopping rule
+        M, shift, threshold = _centres_update(S, M, wk, tol, threshold)   # the update and stopping rule of K-means
         if shift <= threshold: break
     return M
 
@@ -127,15 +135,16 @@ def _final_log_likelihood(gm:GaussianMixture, X, w) -> float:
                                 gm.covariance_type, c, X.dtype)
     floor = _exp_floor(X.dtype)
     fn = lambda buf, Xb, wb: float(wb @ _log_sum_exp(log_prob_block(Xb, estep, buf)[0], floor=floor))
-    return _DaskWorkspace(gm.n_components, gm.covariance_type, c, X.dtype, gm.chunk_size).reduce(fn, (X, w), lambda t, r: r if t is None else t + r)
+    ws = _DaskWorkspace(gm.n_components, gm.covariance_type, c, X.dtype, gm.chunk_size)
+    return ws.reduce(fn, (X, w), lambda t, r: r if t is None else t + r)
 
 
 def _fit_dask(gm:GaussianMixture, X, sample_weight, labels:bool):
     "Fit `gm` to a row-chunked dask array X (N, D), as `fit` does in memory; the labels, a dask array, if `labels`."
     gm._check_hyperparameters()
     if gm.init_params == 'random':
-        raise ValueError("init_params='random' draws responsibilities for every row, which is not offered for dask arrays: "
-                         "use 'kmeans', 'k-means++' or 'random_from_data'")
+        raise ValueError("init_params='random' draws responsibilities for every row, "
+                         "which is not offered for dask arrays: use 'kmeans', 'k-means++' or 'random_from_data'")
     X, w = _dask_data(X, sample_weight)
     D = X.shape[1]
     N, n_pos, w_sum, wx, w_max = _first_pass(X, w, D)
@@ -143,11 +152,12 @@ def _fit_dask(gm:GaussianMixture, X, sample_weight, labels:bool):
     if N < 2: raise ValueError(f"X has {N} sample: need at least 2 samples to fit a mixture")
     _check_n_components(gm.n_components, n_pos, N)
     inits, n_w, c = gm._validated_inits(D, X.dtype), w_sum, wx / w_sum
-    if sample_weight is not None: w, w_sum = w / w_max, w_sum / w_max   # as in memory: the weights divided by their largest
+    if sample_weight is not None:                                      # as in memory: divided by the largest weight
+        w, w_sum = w / w_max, w_sum / w_max
     ws = _DaskWorkspace(gm.n_components, gm.covariance_type, c, X.dtype, gm.chunk_size)
     ws.w_sum = w_sum
     if gm.covariance_type == 'tied': ws.T = total_scatter(X, w, ws)
-    var_floor = singular_floor(X, ws)                                  # chapter 4's floor, its pass a map and a sum here too
+    var_floor = singular_floor(X, ws)                                  # the engine's floor, a map and a sum here too
     if gm.covariance_type == 'spherical': var_floor = float(np.mean(var_floor))
     states, lls, converged = gm._best_run(X, w, inits, var_floor, ws)     # its start: `_dask_start`
     params = [(p[0], ws.c + p[1], p[2]) for p, _ in states]
@@ -160,7 +170,8 @@ def _predict_dask(gm:GaussianMixture, X, what:str):
     "The estimator's predictions of a dask array, as a dask array: chunk by chunk, lazily."
     gm._check_is_fitted()
     if X.ndim != 2 or X.shape[1] != gm.n_features_in_:
-        raise ValueError(f"X has {X.shape[-1]} features, but {type(gm).__name__} is expecting {gm.n_features_in_} features as input")
+        raise ValueError(f"X has {X.shape[-1]} features, but {type(gm).__name__} is expecting "
+                         f"{gm.n_features_in_} features as input")
     X = X.rechunk({1: -1})
     dtype = np.intp if what == 'labels' else np.result_type(X.dtype, gm.means_.dtype)
     f = lambda b: gm._predict_blocks(b, what)

@@ -47,7 +47,8 @@ class ModelSelection:
     def best(self, criterion:str|None=None) -> tuple:
         "(K, covariance_type) with the lowest criterion."
         T = getattr(self, criterion or self.criterion)
-        if np.isnan(T).all(): raise ValueError("every fit failed (see .errors): increase reg_covar or use fewer components")
+        if np.isnan(T).all():
+            raise ValueError("every fit failed (see .errors): increase reg_covar or use fewer components")
         i, j = np.unravel_index(np.nanargmin(T), T.shape)
         return self.n_components[i], self.covariance_types[j]
 
@@ -58,9 +59,11 @@ class ModelSelection:
         "The criterion as a text table (mclust=True: negated, higher is better); * marks the best."
         crit = criterion or self.criterion
         T, (kb, cb) = getattr(self, crit) * (-1 if mclust else 1), self.best(crit)
-        rows = [f"{crit.upper()}{' (mclust sign)' if mclust else ''}".ljust(8) + "".join(f"{ct:>12s}" for ct in self.covariance_types)]
+        cts, head = self.covariance_types, f"{crit.upper()}{' (mclust sign)' if mclust else ''}".ljust(8)
+        rows = [head + "".join(f"{ct:>12s}" for ct in cts)]
         for i, k in enumerate(self.n_components):
-            rows.append(f"K={k:<6d}" + "".join(f"{T[i, j]:11.1f}" + ('*' if (k, ct) == (kb, cb) else ' ') for j, ct in enumerate(self.covariance_types)))
+            cells = (f"{T[i, j]:11.1f}" + ('*' if (k, ct) == (kb, cb) else ' ') for j, ct in enumerate(cts))
+            rows.append(f"K={k:<6d}" + "".join(cells))
         return "\n".join(rows)
 
     def __repr__(self): return self.table()
@@ -103,7 +106,9 @@ def select_model(X, # Data `(N, D)` (array or DataFrame)
             if progress is not None: progress(i * len(cts) + j + 1, len(ks) * len(cts), k, ct)
             n_params[i, j] = n_parameters(ct, k, Xc.shape[1])
             gm = _fit_quietly(GaussianMixture(k, covariance_type=ct, **kwargs), X, sample_weight)
-            if gm is None: errors[k, ct] = _COLLAPSED; continue
+            if gm is None:
+                errors[k, ct] = _COLLAPSED
+                continue
             total = float((w * gm.score_samples(X)).sum())
             bic[i, j], aic[i, j] = information_criteria(total, ct, k, Xc.shape[1], n_eff)
             ll[i, j], conv[i, j], models[k, ct] = total / n_eff, gm.converged_, gm
