@@ -8,6 +8,7 @@ import sys, warnings
 import numpy as np
 from .gaussian import _check_X, _check_int, _is_dask
 from .mixture import _log_sum_exp, sample_mixture
+from .covariances import information_criteria
 from .engine import log_prob_map, _exp_floor
 
 # %% auto #0
@@ -100,7 +101,7 @@ class _FittedChecks:
 
 # %% ../nbs/library/20a_prediction.ipynb #61a699de
 class _PredictionMixin(_FittedChecks):
-    "What a fitted mixture answers: ln p(x_n), γ(z_nk), labels and samples (`GaussianMixture` inherits it)."
+    "What a fitted mixture answers: ln p(x_n), γ(z_nk), labels, BIC/AIC and samples (`GaussianMixture` inherits it)."
     def _log_prob_blocks(self, fn, X):
         "fn(rows, A) for every block of X, in order: A (K, b) = ln π_k N(x_n|μ_k,Σ_k), the fitted mixture's E step."
         return log_prob_map(fn, X, self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type,
@@ -139,6 +140,16 @@ class _PredictionMixin(_FittedChecks):
     def predict(self, X) -> np.ndarray:
         "Labels argmax_k γ(z_nk), shape (N,)."
         return self._predict_blocks(X, 'labels')
+
+    def bic(self, X) -> float:
+        "Bayesian information criterion -2 ln p(X|θ) + p ln N (lower is better)."
+        log_px = self.score_samples(X)
+        return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[0]
+
+    def aic(self, X) -> float:
+        "Akaike information criterion -2 ln p(X|θ) + 2p (lower is better)."
+        log_px = self.score_samples(X)
+        return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[1]
 
     def sample(self, n_samples:int=1) -> tuple:
         "Draw (X (n_samples, D), labels (n_samples,)) from the fitted mixture: z ~ π, then x ~ N(μ_z, Σ_z)."

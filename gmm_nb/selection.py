@@ -7,27 +7,12 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 import numpy as np
-from fastcore.basics import patch
 from .covariances import COVARIANCE_TYPES, n_parameters, information_criteria, _check_sample_weight, _COLLAPSED
 from .gaussian import _check_int, _check_choice
 from .estimator import GaussianMixture, ConvergenceWarning, _check_data_X
 
 # %% auto #0
 __all__ = ['ModelSelection', 'select_model']
-
-# %% ../nbs/book/08_selection.ipynb #a1f0fc33
-@patch
-def bic(self:GaussianMixture, X) -> float:
-    "Bayesian information criterion -2 ln p(X|θ) + p ln N (lower is better)."
-    log_px = self.score_samples(X)
-    return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[0]
-
-# %% ../nbs/book/08_selection.ipynb #ddfacc79
-@patch
-def aic(self:GaussianMixture, X) -> float:
-    "Akaike information criterion -2 ln p(X|θ) + 2p (lower is better)."
-    log_px = self.score_samples(X)
-    return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[1]
 
 # %% ../nbs/book/08_selection.ipynb #e5fc3c88
 @dataclass(eq=False)
