@@ -12,7 +12,7 @@ from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
 from .datasets import load_old_faithful, load_binary_digits
 from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError
 from .selection import select_model, ModelSelection
-from . import persistence                                  # GaussianMixture.save and .load
+from . import persistence                                  # saving and loading (GaussianMixture inherits them)
 # EM in general (Bishop §9.3-9.4): the bound and KL, mixtures of Bernoulli distributions.
 from .em_general import (complete_log_likelihood, lower_bound, kl_divergence, bernoulli_logpmf,
                          bernoulli_mixture_logpmf, bernoulli_e_step, bernoulli_m_step, bernoulli_em)

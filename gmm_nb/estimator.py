@@ -17,6 +17,7 @@ from .engine import (fit_workspace, em_step, m_step_from_responsibilities, log_p
 from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct
 # Prediction and scoring: the methods GaussianMixture inherits, and the checks of X it shares with them (the
 # variational mixture and the model selection import these names from here).
+from .persistence import _Persistence
 from .prediction import (NotFittedError, _also_sklearn, _check_data_X, _feature_names, _too_far,
                                _PredictionMixin)
 
@@ -197,7 +198,7 @@ class _Parameters:
         return f"GaussianMixture({args})"
 
 # %% ../nbs/library/20_estimator.ipynb #ae4318c2
-class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixin):
+class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixin, _Persistence):
     "Gaussian mixture fitted by (weighted) EM, with scikit-learn's API and attribute conventions."
     def __init__(self,
                  n_components:int=1, # Number of components K

@@ -6,11 +6,9 @@
 from __future__ import annotations
 import contextlib, json, numbers, os, secrets
 import numpy as np
-from fastcore.basics import patch
 from .mixture import _check_weights
 from .covariances import covariance_shape, _check_covariances, precision_factors, precisions
 from .em import EMHistory
-from .estimator import GaussianMixture
 
 # %% auto #0
 __all__ = []
@@ -55,8 +53,7 @@ def _write_atomically(path:str, arrays:dict):
         finally: os.close(fd)
 
 # %% ../nbs/library/22_persistence.ipynb #0b95c180
-@patch
-def save(self:GaussianMixture, path) -> str:
+def _save(self, path) -> str:
     """Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically;
     returns the path."""
     arrays, meta = {}, {'format': _FORMAT, 'version': _VERSION, 'params': {}, 'fitted': None}
@@ -115,7 +112,7 @@ def _from_json(d, arrays:dict):
     return np.random.Generator(bg)
 
 # %% ../nbs/library/22_persistence.ipynb #ef318985
-def _meta(arrays:dict) -> dict:
+def _meta(arrays:dict, cls) -> dict:
     """The JSON metadata of a saved model, checked: format, version, keys;
     the arrays of the file must be those it implies."""
     if 'meta' not in arrays or arrays['meta'].shape != () or arrays['meta'].dtype.kind != 'U':
@@ -128,8 +125,8 @@ def _meta(arrays:dict) -> dict:
                          f"this gmm_nb reads version {_VERSION}: refit and save again")
     if set(meta) != {'format', 'version', 'params', 'fitted'} or not isinstance(meta['params'], dict):
         raise ValueError(f"its metadata have the keys {sorted(meta)}")
-    unknown = set(meta['params']) - set(GaussianMixture._param_names())  # (one added since then takes its default)
-    if unknown: raise ValueError(f"it has the parameters {sorted(unknown)}, which GaussianMixture does not know")
+    unknown = set(meta['params']) - set(cls._param_names())  # (one added since then takes its default)
+    if unknown: raise ValueError(f"it has the parameters {sorted(unknown)}, which {cls.__name__} does not know")
     fitted = set()
     if meta['fitted'] is not None:
         fitted = {*_FITTED_ARRAYS, 'lower_bound_', 'lower_bounds_', *(f'history:{f}' for f in _HISTORY)}
@@ -140,7 +137,7 @@ def _meta(arrays:dict) -> dict:
     return meta
 
 # %% ../nbs/library/22_persistence.ipynb #a78bf6c5
-def _check_fitted(gm:GaussianMixture, fitted:dict, arrays:dict):
+def _check_fitted(gm, fitted:dict, arrays:dict):
     """Every fitted array of a loaded model: shapes for its K, D and covariance type, one float dtype,
     finite, consistent."""
     counts = ('n_iter_', 'n_features_in_')
@@ -178,13 +175,12 @@ def _check_fitted(gm:GaussianMixture, fitted:dict, arrays:dict):
         raise ValueError(f"feature_names_in_ is not {D} names")
 
 # %% ../nbs/library/22_persistence.ipynb #d13390d4
-@patch(cls_method=True)
-def load(cls:GaussianMixture, path) -> GaussianMixture:
+def _load(cls, path):
     """Read a GaussianMixture written by `save`, without pickle, checked in full:
     a ValueError names the file and what is wrong."""
     try:
         arrays = _read_npz(path)
-        meta = _meta(arrays)
+        meta = _meta(arrays, cls)
         gm = cls(**{k: _from_json(v, arrays) for k, v in meta['params'].items()})
         gm._check_hyperparameters()
         if meta['fitted'] is None: return gm
@@ -199,3 +195,17 @@ def load(cls:GaussianMixture, path) -> GaussianMixture:
     if 'feature_names_in_' in arrays: gm.feature_names_in_ = arrays['feature_names_in_'].astype(object)
     gm.history_ = EMHistory(gm.covariance_type, *(arrays[f'history:{f}'] for f in _HISTORY))
     return gm
+
+# %% ../nbs/library/22_persistence.ipynb #40ed2cda
+class _Persistence:
+    "Saving and loading without pickle: `GaussianMixture` inherits these two methods."
+    def save(self, path) -> str:
+        """Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically;
+        returns the path."""
+        return _save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by `save`, without pickle, checked in full:
+        a ValueError names the file and what is wrong."""
+        return _load(cls, path)
