@@ -10,7 +10,6 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 import ipywidgets as widgets
 from IPython.display import Image, display, clear_output
-from fastcore.basics import patch
 from .mixture import responsibilities
 from .covariances import COVARIANCE_TYPES
 from .estimator import GaussianMixture, ConvergenceWarning, INIT_PARAMS
@@ -43,57 +42,51 @@ class EMExplorer:
         self.widget = widgets.VBox([self.controls, self.note, self.out])
         self.refit()
 
+    def refit(self, change=None):
+        "Fit with the current controls, keep the history, set the slider's range to it and move to the last iteration."
+        with warnings.catch_warnings():                                  # the title says whether EM converged
+            warnings.simplefilter('ignore', ConvergenceWarning)
+            self.model = GaussianMixture(self.k.value, covariance_type=self.cov.value, init_params=self.init.value,
+                                         random_state=self.seed.value, max_iter=self.max_iter, tol=1e-6).fit(self.X)
+        self.history, T, old = self.model.history_, self.model.n_iter_, self.iteration
+        self.iteration = widgets.IntSlider(T, min=0, max=T, description='iteration',      # a new slider: its range
+                                           style={'description_width': 'initial'}, layout={'width': '500px'})
+        self.iteration.observe(self.draw, names='value')
+        self.widget.children = (self.controls, self.iteration, self.note, self.out)
+        if old is not None:
+            old.close()
+        self.draw()
+
+    def draw(self, change=None):
+        "Redraw the fit at the slider's iteration: ink, ellipses and the log-likelihood curve so far."
+        H, t = self.history, min(self.iteration.value, len(self.history) - 1)
+        w, mu, C = H[t]
+        self.gamma = responsibilities(self.X, w, mu, C, H.covariance_type)   # (9.13) at iteration t's parameters
+        self.ax.clear()
+        self.axl.clear()
+        plot_responsibilities(self.ax, self.X, self.gamma, dims=self.dims, s=8)
+        plot_ellipses(self.ax, mu, C, H.covariance_type, n_std=(1, 2), dims=self.dims, lw=1.5)
+        note = '' if self.model.converged_ else ' (not converged)'
+        self.ax.set_title(f"iteration {t} of {len(H) - 1}{note}: K={len(w)}, {H.covariance_type}", fontsize=10)
+        plot_log_likelihood(self.axl, H, per_point=True, color='0.7', ms=0)
+        plot_log_likelihood(self.axl, H, upto=t, per_point=True, color='k')
+        self.axl.xaxis.set_major_locator(MaxNLocator(integer=True))          # iterations: no tick at 2.5
+        self.axl.ticklabel_format(axis='y', useOffset=False)
+        lo, hi = self.axl.get_ylim()
+        if hi - lo < 1e-3:
+            self.axl.set_ylim((lo + hi) / 2 - 5e-4, (lo + hi) / 2 + 5e-4)
+        with self.out:
+            clear_output(wait=True)
+            display(Image(self.png()))         # a PNG, whatever matplotlib's backend: the saved state has it too
+
+    def png(self) -> bytes:
+        "The current figure as PNG bytes: the picture shown where widgets cannot be."
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format='png', dpi=self.dpi)
+        return buf.getvalue()
+
     def _repr_mimebundle_(self, **kwargs):       # the widget, and a picture for a frontend that cannot show it
         return self.widget._repr_mimebundle_(**kwargs) | {'image/png': base64.b64encode(self.png()).decode()}
-
-# %% ../nbs/book/05_explorer.ipynb #76800ca4
-@patch
-def refit(self:EMExplorer, change=None):
-    "Fit with the current controls, keep the history, set the slider's range to it and move to the last iteration."
-    with warnings.catch_warnings():                                  # the title says whether EM converged
-        warnings.simplefilter('ignore', ConvergenceWarning)
-        self.model = GaussianMixture(self.k.value, covariance_type=self.cov.value, init_params=self.init.value,
-                                     random_state=self.seed.value, max_iter=self.max_iter, tol=1e-6).fit(self.X)
-    self.history, T, old = self.model.history_, self.model.n_iter_, self.iteration
-    self.iteration = widgets.IntSlider(T, min=0, max=T, description='iteration',      # a new slider: its range
-                                       style={'description_width': 'initial'}, layout={'width': '500px'})
-    self.iteration.observe(self.draw, names='value')
-    self.widget.children = (self.controls, self.iteration, self.note, self.out)
-    if old is not None:
-        old.close()
-    self.draw()
-
-# %% ../nbs/book/05_explorer.ipynb #386d788f
-@patch
-def draw(self:EMExplorer, change=None):
-    "Redraw the fit at the slider's iteration: ink, ellipses and the log-likelihood curve so far."
-    H, t = self.history, min(self.iteration.value, len(self.history) - 1)
-    w, mu, C = H[t]
-    self.gamma = responsibilities(self.X, w, mu, C, H.covariance_type)       # (9.13) at the parameters of iteration t
-    self.ax.clear()
-    self.axl.clear()
-    plot_responsibilities(self.ax, self.X, self.gamma, dims=self.dims, s=8)
-    plot_ellipses(self.ax, mu, C, H.covariance_type, n_std=(1, 2), dims=self.dims, lw=1.5)
-    note = '' if self.model.converged_ else ' (not converged)'
-    self.ax.set_title(f"iteration {t} of {len(H) - 1}{note}: K={len(w)}, {H.covariance_type}", fontsize=10)
-    plot_log_likelihood(self.axl, H, per_point=True, color='0.7', ms=0)
-    plot_log_likelihood(self.axl, H, upto=t, per_point=True, color='k')
-    self.axl.xaxis.set_major_locator(MaxNLocator(integer=True))          # iterations: no tick at 2.5
-    self.axl.ticklabel_format(axis='y', useOffset=False)
-    lo, hi = self.axl.get_ylim()
-    if hi - lo < 1e-3:
-        self.axl.set_ylim((lo + hi) / 2 - 5e-4, (lo + hi) / 2 + 5e-4)
-    with self.out:
-        clear_output(wait=True)
-        display(Image(self.png()))         # a PNG, whatever matplotlib's backend: the saved state has it too
-
-# %% ../nbs/book/05_explorer.ipynb #576b9dea
-@patch
-def png(self:EMExplorer) -> bytes:
-    "The current figure as PNG bytes: the picture shown where widgets cannot be."
-    buf = io.BytesIO()
-    self.fig.savefig(buf, format='png', dpi=self.dpi)
-    return buf.getvalue()
 
 # %% ../nbs/book/05_explorer.ipynb #396563b1
 def em_explorer(X, **kwargs) -> EMExplorer:
