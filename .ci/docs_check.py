@@ -227,6 +227,7 @@ def nbdev_proc_one(src, dst):
     from nbdev.processors import FilterDefaults
     from nbdev.serve_drv import exec_nb
     os.environ["IN_TEST"] = "1"
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
     try:
         exec_nb(Path(src).resolve(), Path(dst), FilterDefaults)
     except Exception as e:
