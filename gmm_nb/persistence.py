@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/22_persistence.ipynb #50c5261c
 from __future__ import annotations
-import contextlib, json, numbers, os, secrets
+import contextlib, errno, io, json, math, numbers, os, secrets, stat, zipfile
 import numpy as np
 from .mixture import _check_weights
 from .covariances import covariance_shape, _check_covariances, precision_factors, precisions
@@ -17,6 +17,7 @@ __all__ = []
 _FITTED_ARRAYS = ('weights_', 'means_', 'covariances_', 'precisions_', 'precisions_cholesky_')
 _HISTORY = ('weights', 'means', 'covariances', 'log_likelihood', 'mean_log_likelihood')
 _FORMAT, _VERSION = 'gmm_nb.GaussianMixture', 2
+_META_BYTES, _META_DEPTH = 1 << 20, 16   # the largest metadata `load` reads, and their deepest nesting
 _BIT_GENERATORS = ('MT19937', 'PCG64', 'PCG64DXSM', 'Philox', 'SFC64')   # the only names `load` will look up in numpy
 
 # %% ../nbs/library/22_persistence.ipynb #6542e196
@@ -32,20 +33,45 @@ def _to_json(v, arrays:dict, key:str):
         return {'array': key}
     return {kind: json.loads(json.dumps(st_, default=lambda a: {'ndarray': a.tolist(), 'dtype': str(a.dtype)}))}
 
+# %% ../nbs/library/22_persistence.ipynb #7f585f11
+def _destination(path) -> str:
+    "The file `save` writes for a path (str, bytes or os.PathLike), named as `np.savez` names it: '.npz' appended."
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save needs a path (str, bytes or os.PathLike) or a binary file object, "
+                        f"got {type(path).__name__}")
+    p = os.fsdecode(path)
+    if not os.path.basename(p): raise ValueError(f"save needs a file name, got {p!r}")
+    return p if p.endswith('.npz') else f"{p}.npz"
+
+# %% ../nbs/library/22_persistence.ipynb #9deb1e0f
+def _old_mode(path:str) -> int|None:
+    """The permission bits of the file at `path`, which its replacement gets (None: there is none);
+    a PermissionError if `open` could not write it."""
+    try: st_ = os.stat(path)
+    except FileNotFoundError: return None
+    if stat.S_ISDIR(st_.st_mode): raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+    if not os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+    return stat.S_IMODE(st_.st_mode)
+
 # %% ../nbs/library/22_persistence.ipynb #dfef28ca
 def _write_atomically(path:str, arrays:dict):
-    """Write `arrays` as an .npz file at `path` through a synced temporary file renamed over it:
-    the old file stays whole until then."""
-    folder, name = os.path.split(os.path.abspath(path))
+    """Write `arrays` as an .npz file at `path` (a link: where it points) through a synced temporary file renamed
+    over it, with the old file's permissions: the old file stays whole until then; an OSError names `path`."""
+    real = os.path.realpath(path)                                     # a symbolic link: the file it points to
+    folder, name = os.path.split(real)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
+        mode = _old_mode(real)
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), 'wb') as f:   # 0o666 less the umask
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if mode is not None: os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException as e:
         with contextlib.suppress(OSError): os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno: raise OSError(e.errno, e.strerror, path) from None   # the user's name
         raise
     with contextlib.suppress(OSError):                                 # make the rename itself durable
         fd = os.open(folder, os.O_RDONLY)
@@ -53,9 +79,9 @@ def _write_atomically(path:str, arrays:dict):
         finally: os.close(fd)
 
 # %% ../nbs/library/22_persistence.ipynb #0b95c180
-def _save(self, path) -> str:
-    """Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically;
-    returns the path."""
+def _save(self, path):
+    """Write the constructor arguments and every fitted attribute to an .npz file or a binary file object
+    (no pickle), a file atomically; returns the path written (a file object: itself)."""
     arrays, meta = {}, {'format': _FORMAT, 'version': _VERSION, 'params': {}, 'fitted': None}
     for k, v in self.get_params().items(): meta['params'][k] = _to_json(v, arrays, f'param:{k}')
     if hasattr(self, 'means_'):
@@ -67,20 +93,76 @@ def _save(self, path) -> str:
         if hasattr(self, 'feature_names_in_'): arrays['feature_names_in_'] = self.feature_names_in_.astype(str)
         for f in _HISTORY: arrays[f'history:{f}'] = getattr(self.history_, f)
     arrays['meta'] = np.array(json.dumps(meta))
-    path = str(path) if str(path).endswith('.npz') else f"{path}.npz"
+    if hasattr(path, 'write'):                                         # a file object: written into, as np.savez does
+        if isinstance(path, io.TextIOBase): raise TypeError("save writes bytes: open the file in binary mode ('wb')")
+        np.savez(path, **arrays)
+        return path
+    path = _destination(path)
     _write_atomically(path, arrays)
     return path
 
+# %% ../nbs/library/22_persistence.ipynb #1781998b
+def _source(path) -> tuple:
+    """What `load` reads and how to name it: a binary file object as it is, or the file a path names
+    ('model' finds 'model.npz' when only that exists)."""
+    if hasattr(path, 'read'):
+        if isinstance(path, io.TextIOBase): raise TypeError("load reads bytes: open the file in binary mode ('rb')")
+        if hasattr(path, 'seekable') and not path.seekable():
+            raise TypeError("load needs a file object that can seek: read it into an io.BytesIO first")
+        return path, str(getattr(path, 'name', '') or f"<{type(path).__name__}>")
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"load needs a path (str, bytes or os.PathLike) or a binary file object, "
+                        f"got {type(path).__name__}")
+    p = os.fsdecode(path)
+    if not p.endswith('.npz') and not os.path.exists(p) and os.path.exists(f"{p}.npz"): p = f"{p}.npz"
+    return p, p
+
+# %% ../nbs/library/22_persistence.ipynb #4f4497aa
+def _check_member(z:zipfile.ZipFile, info:zipfile.ZipInfo):
+    "One member of an .npz archive, from its .npy header alone: exactly the array it announces, no Python objects."
+    if info.filename == 'meta.npy' and info.file_size > _META_BYTES:
+        raise ValueError(f"its metadata take {info.file_size} bytes, more than the {_META_BYTES} load reads")
+    with z.open(info) as m:
+        version = np.lib.format.read_magic(m)
+        if version not in ((1, 0), (2, 0)): raise ValueError(f"{info.filename} is in .npy format {version}")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(m)
+        if dtype.hasobject: raise ValueError("it holds Python objects, which are never loaded")
+        if m.tell() + math.prod(shape) * dtype.itemsize != info.file_size:
+            raise ValueError(f"{info.filename} announces an array of shape {shape} ({dtype}) that it does not hold")
+
+# %% ../nbs/library/22_persistence.ipynb #c6f89744
+def _check_members(z:zipfile.ZipFile, names:set):
+    """The members of an .npz archive, before any array is read: names from `names`, once each,
+    sizes within the file's, each member exactly its array."""
+    infos = z.infolist()
+    stems = [i.filename.removesuffix('.npy') for i in infos]
+    if 'meta' not in stems: raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
+    odd = sorted(i.filename for i, s in zip(infos, stems) if s not in names or s == i.filename)
+    if odd:
+        raise ValueError(f"it holds {', '.join(map(repr, odd[:3]))}{' ...' * (len(odd) > 3)}, which save never writes")
+    if len(set(stems)) < len(stems): raise ValueError("it holds two members of the same name")
+    packed = [i.filename for i in infos if i.compress_type != zipfile.ZIP_STORED]
+    if packed: raise ValueError(f"{packed[0]} is compressed: save stores arrays as they are, as np.savez does")
+    z.fp.seek(0, os.SEEK_END)
+    if sum(i.file_size for i in infos) > z.fp.tell(): raise ValueError("its members claim more bytes than it holds")
+    for i in infos: _check_member(z, i)
+
 # %% ../nbs/library/22_persistence.ipynb #b10a811f
-def _read_npz(path) -> dict:
-    "The arrays of an .npz file, read without pickle; a ValueError if the file is not such an archive."
-    try: f = np.load(path, allow_pickle=False)
+def _read_npz(source, names:set) -> dict:
+    """The arrays of an .npz file, read without pickle once its members are checked (`_check_members`);
+    a ValueError if it is not such an archive."""
+    try: f = np.load(source, allow_pickle=False)
     except OSError: raise                                              # missing, unreadable: the file system's error
     except Exception as e:
-        if isinstance(e, EOFError): raise ValueError('it is empty') from None
+        if isinstance(e, EOFError): raise ValueError('it is empty' + ('' if isinstance(source, str) else
+                                                     ' from where the file object stands (seek(0) first)')) from None
         raise ValueError('it is not an .npz archive' if 'pickle' in str(e) else str(e)) from None
     if not isinstance(f, np.lib.npyio.NpzFile): raise ValueError("it holds a single array, not an .npz archive")
     with f:
+        try: _check_members(f.zip, names)
+        except ValueError: raise
+        except Exception as e: raise ValueError(f"it is damaged ({type(e).__name__}: {e})") from None
         try: return {k: f[k] for k in f.files}
         except Exception as e:                                 # a damaged member (CRC, header, size), or Python objects
             raise ValueError("it holds Python objects, which are never loaded" if 'pickle' in str(e) else
@@ -111,13 +193,28 @@ def _from_json(d, arrays:dict):
     bg.state = arr(v)
     return np.random.Generator(bg)
 
+# %% ../nbs/library/22_persistence.ipynb #5aa2e948
+def _nested_deeper(o, n:int) -> bool:
+    "Whether the lists and dicts of a JSON value nest more than n levels deep."
+    if not isinstance(o, (dict, list)): return False
+    return n == 0 or any(_nested_deeper(u, n - 1) for u in (o.values() if isinstance(o, dict) else o))
+
+def _parse_meta(text:str):
+    "A saved model's metadata from their JSON; a ValueError if that is not JSON or nests deeper than `_META_DEPTH`."
+    try: meta, deep = json.loads(text), False
+    except json.JSONDecodeError as e: raise ValueError(f"its metadata are not JSON ({e})") from None
+    except RecursionError: meta, deep = None, True                     # deeper than Python's own limit
+    if deep or _nested_deeper(meta, _META_DEPTH):
+        raise ValueError(f"its metadata nest deeper than {_META_DEPTH} levels")
+    return meta
+
 # %% ../nbs/library/22_persistence.ipynb #ef318985
 def _meta(arrays:dict, cls) -> dict:
     """The JSON metadata of a saved model, checked: format, version, keys;
     the arrays of the file must be those it implies."""
     if 'meta' not in arrays or arrays['meta'].shape != () or arrays['meta'].dtype.kind != 'U':
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
-    meta = json.loads(str(arrays.pop('meta')))
+    meta = _parse_meta(str(arrays.pop('meta')))
     if not isinstance(meta, dict) or meta.get('format') != _FORMAT:
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
     if meta.get('version') != _VERSION:
@@ -178,8 +275,11 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
 def _load(cls, path):
     """Read a GaussianMixture written by `save`, without pickle, checked in full:
     a ValueError names the file and what is wrong."""
+    source, name = _source(path)
+    names = {'meta', 'feature_names_in_', 'lower_bound_', 'lower_bounds_', *_FITTED_ARRAYS,
+             *(f'history:{f}' for f in _HISTORY), *(f'param:{p}' for p in cls._param_names())}
     try:
-        arrays = _read_npz(path)
+        arrays = _read_npz(source, names)
         meta = _meta(arrays, cls)
         gm = cls(**{k: _from_json(v, arrays) for k, v in meta['params'].items()})
         gm._check_hyperparameters()
@@ -188,7 +288,7 @@ def _load(cls, path):
         gm._validated_inits(meta['fitted']['n_features_in_'], arrays['means_'].dtype)
     except OSError: raise
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
-        raise ValueError(f"{path}: cannot load a GaussianMixture: {e}") from None
+        raise ValueError(f"{name}: cannot load a GaussianMixture: {e}") from None
     for a in _FITTED_ARRAYS: setattr(gm, a, arrays[a])
     for k, v in meta['fitted'].items(): setattr(gm, k, v)
     gm.lower_bound_, gm.lower_bounds_ = float(arrays['lower_bound_']), [float(v) for v in arrays['lower_bounds_']]
@@ -199,13 +299,13 @@ def _load(cls, path):
 # %% ../nbs/library/22_persistence.ipynb #40ed2cda
 class _Persistence:
     "Saving and loading without pickle: `GaussianMixture` inherits these two methods."
-    def save(self, path) -> str:
-        """Write the constructor arguments and every fitted attribute to an .npz file (no pickle), atomically;
-        returns the path."""
+    def save(self, path):
+        """Write the constructor arguments and every fitted attribute to an .npz file or a binary file object
+        (no pickle), a file atomically; returns the path written (a file object: itself)."""
         return _save(self, path)
 
     @classmethod
     def load(cls, path):
-        """Read a model written by `save`, without pickle, checked in full:
+        """Read a model written by `save` (a path or a binary file object), without pickle, checked in full:
         a ValueError names the file and what is wrong."""
         return _load(cls, path)
