@@ -22,14 +22,19 @@ __all__ = ['CLIError', 'read_csv', 'demo', 'plot_fit', 'fit_csv', 'select_csv', 
 class CLIError(Exception):
     "An input or usage problem, to report as one line and exit status 2."
 
+# %% ../nbs/library/25_cli.ipynb #a9e4c6d2
+def _newlines(text:str) -> str:
+    "`text` with every line ending ('\\r\\n', a lone '\\r') made '\\n', as Python's text files read them."
+    return text.replace('\r\n', '\n').replace('\r', '\n')
+
 # %% ../nbs/library/25_cli.ipynb #9cd69194
 def _read_text(path) -> tuple[str, str]:
-    "(text, name) of a UTF-8 file, a byte-order mark removed; '-' is standard input."
+    "(text, name) of a UTF-8 file, a byte-order mark removed, line endings made '\\n'; '-' is standard input."
     name = 'standard input' if str(path) == '-' else str(path)
     try: data = sys.stdin.buffer.read() if str(path) == '-' else Path(path).read_bytes()
     except FileNotFoundError: raise CLIError(f"no such file: {path}") from None
     except IsADirectoryError: raise CLIError(f"{path} is a folder, not a CSV file") from None
-    try: return data.decode('utf-8-sig'), name
+    try: return _newlines(data.decode('utf-8-sig')), name
     except UnicodeDecodeError as e:
         raise CLIError(f"{name} is not UTF-8 text (byte {e.start}: {data[e.start:e.start + 1]!r})") from None
 
@@ -39,6 +44,14 @@ def _is_number(s:str) -> bool:
     try: float(s)
     except ValueError: return False
     return True
+
+# %% ../nbs/library/25_cli.ipynb #c5a1e7d3
+def _csv_rows(lines:list, first:int, name:str):
+    "(line number, fields) of each of `lines`, the first being line `first` (1-based); a csv.Error names its line."
+    n = first - 1
+    try:
+        for n, row in enumerate(csv.reader(lines), start=first): yield n, row
+    except csv.Error as e: raise CLIError(f"{name}, line {n + 1} is not readable as CSV: {e}") from None
 
 # %% ../nbs/library/25_cli.ipynb #76291aec
 def _column_indices(columns:str|None, names:list, name:str) -> list:
@@ -53,9 +66,8 @@ def _column_indices(columns:str|None, names:list, name:str) -> list:
 
 # %% ../nbs/library/25_cli.ipynb #5b531032
 def _first_bad_field(lines:list, first:int, header:bool, names:list, idx:list, name:str) -> CLIError:
-    """The error for the first row (from line `first`, 0-based) whose field count or chosen fields are wrong:
-    the slow path."""
-    for n, row in enumerate(csv.reader(lines[first + header:]), start=first + header + 1):
+    "The error for the first row (from line `first`, 0-based) with a wrong field count or chosen field: the slow path."
+    for n, row in _csv_rows(lines[first + header:], first + header + 1, name):
         if not any(f.strip() for f in row): continue                       # blank lines are skipped
         if len(row) != len(names): return CLIError(f"{name}, line {n}: {len(row)} fields, expected {len(names)}")
         for i in idx:
@@ -68,33 +80,30 @@ def _first_bad_field(lines:list, first:int, header:bool, names:list, idx:list, n
 
 # %% ../nbs/library/25_cli.ipynb #86f5abdc
 def _same_field_counts(text:str, first:int, n:int) -> bool:
-    """Whether every non-blank line from line `first` on has n comma-separated fields
-    (the slow check, when blank lines are there)."""
+    "Whether every non-blank line from line `first` on has n comma-separated fields (slowly: blank lines are there)."
     return all(l.count(',') == n - 1 for l in text.splitlines()[first:] if l.strip())
 
 # %% ../nbs/library/25_cli.ipynb #f2fdc457
 def _first_row(text:str, name:str, header:bool|None, columns:str|None) -> tuple:
-    """(line number of the first non-blank line, 0-based; its start and end offsets; header; column names;
-    chosen indices)."""
+    "(Line number of the first non-blank line, 0-based; its start and end; header; column names; chosen indices)."
     first, start = 0, 0
     while True:
         end = text.find('\n', start) % (len(text) + 1)                  # -1 (no newline left): the end of the text
         if text[start:end].strip() or end == len(text): break
         first, start = first + 1, end + 1
     if not text[start:end].strip(): raise CLIError(f"{name} is empty")
-    row0 = next(csv.reader([text[start:end]]))
+    row0 = next(_csv_rows([text[start:end]], first + 1, name))[1]
     header = not any(_is_number(f) for f in row0) if header is None else header
     names = [f.strip() for f in row0] if header else [f"x{i}" for i in range(len(row0))]
     return first, start, end, header, names, _column_indices(columns, names, name)
 
 def _fast_load(path, first:int, header:bool, n:int):
-    """A regular file's rows as floats by np.loadtxt from disk, or None if any row is not n finite numbers
-    (the slow path says which)."""
+    "A file's rows by np.loadtxt from disk, or None if a row is not n finite numbers (the slow path says why)."
     try:
         with warnings.catch_warnings():                                 # no data rows: the slow path says so
             warnings.simplefilter('ignore')
             X = np.loadtxt(path, delimiter=',', skiprows=first + header, ndmin=2, dtype=np.float64,
-                           encoding='utf-8-sig')
+                           encoding='utf-8-sig', comments=None)           # '#' starts no comment: an error, as below
     except (ValueError, UnicodeDecodeError): return None                # numpy checks that every row has as many fields
     return X if X.shape[1] == n and len(X) and np.isfinite(X).all() else None
 
@@ -108,7 +117,7 @@ def read_csv(path, # A CSV file, or '-' for standard input
     if str(path) != '-' and Path(path).is_file():
         with open(path, 'rb') as f: head = f.read(1 << 16)
     if len(head) == 1 << 16 and b'"' not in head:                       # a large file without quotes: numpy reads it
-        text = head.decode('utf-8-sig', errors='replace')
+        text = _newlines(head.decode('utf-8-sig', errors='replace'))
         first, _, end, header_, names, idx = _first_row(text, str(path), header, columns)
         X = _fast_load(path, first, header_, len(names)) if end < len(text) else None
         if X is not None: return (X if idx == list(range(len(names))) else X[:, idx]), [names[i] for i in idx]
@@ -121,7 +130,7 @@ def read_csv(path, # A CSV file, or '-' for standard input
         with warnings.catch_warnings():                                    # a file with no data rows: said below
             warnings.simplefilter('ignore')
             X = np.loadtxt(io.StringIO(text), delimiter=',', skiprows=first + header, usecols=idx, ndmin=2,
-                           quotechar='"', dtype=np.float64)
+                           quotechar='"', dtype=np.float64, comments=None)
     except ValueError: X = None
     if X is None or not consistent or not np.isfinite(X).all():
         raise _first_bad_field(text.splitlines(), first, header, names, idx, name)
@@ -133,15 +142,19 @@ def read_csv(path, # A CSV file, or '-' for standard input
 def _staged(out, files:list, force:bool=False):
     "A temporary folder next to `out` to write `files` into; they are moved into `out` only if the block ends normally."
     out = Path(out)
+    if out.exists() and not out.is_dir(): raise CLIError(f"--out {out} is a file, not a folder: choose another --out")
     clash = [f for f in files if (out / f).exists()]
-    if clash and not force:
-        raise CLIError(f"{out / clash[0]} exists: pass --force to overwrite it, or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    if clash and not force: raise CLIError(f"{out / clash[0]} exists: pass --force to overwrite it, or another --out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    except OSError as e: raise CLIError(f"cannot write into --out {out}: {e.strerror}") from None
     try:
         yield stage
-        out.mkdir(exist_ok=True)
-        for f in files: os.replace(stage / f, out / f)
+        try:
+            out.mkdir(exist_ok=True)
+            for f in files: os.replace(stage / f, out / f)
+        except OSError as e: raise CLIError(f"cannot write into --out {out}: {e.strerror}") from None
     finally: shutil.rmtree(stage, ignore_errors=True)
 
 # %% ../nbs/library/25_cli.ipynb #25257ebe
@@ -231,8 +244,7 @@ def plot_fit(model:GaussianMixture, X:np.ndarray, names:list[str]):
 def fit_csv(path, k:int, covariance_type:str='full', columns=None, out='gmm_nb_out', n_init:int=1,
             random_state:int|None=0, reg_covar:float=1e-6, max_iter:int=100, verbose:int=0,
             header:bool|None=None, force:bool=False, say=print) -> dict:
-    """Fit a K-component mixture to a CSV file's numeric columns and write labels, responsibilities, parameters
-    and a figure."""
+    "Fit K components to a CSV file's numeric columns; write labels, responsibilities, parameters and a figure."
     import matplotlib.pyplot as plt
     files = ['labels.csv', 'responsibilities.csv', 'params.json', 'fit.png']
     with _staged(out, files, force) as d:
@@ -289,6 +301,14 @@ def select_csv(path, columns=None, max_k:int=6, covariance_types=('spherical', '
         _write_json(d / 'best.json', summary)
     return summary | dict(files=[str(Path(out) / f) for f in files])
 
+# %% ../nbs/library/25_cli.ipynb #e3b9c2f1
+def _whole(least:int):
+    "An argparse type: a whole number ≥ least (argparse's error names the option)."
+    def whole(s:str) -> int:
+        if s.removeprefix('-').isdigit() and int(s) >= least: return int(s)
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {least}, got {s}")
+    return whole
+
 # %% ../nbs/library/25_cli.ipynb #a014c16e
 def _parser() -> argparse.ArgumentParser:
     "The arguments of `gmm-nb` and its three subcommands."
@@ -304,19 +324,19 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument('--columns', help='comma-separated column names or 0-based indices (default: all)')
     data.add_argument('--header', action=argparse.BooleanOptionalAction, default=None,
                       help='the first row names the columns (default: if none of its fields is a number)')
-    data.add_argument('--seed', type=int, default=0)
-    data.add_argument('--n-init', type=int, default=1)
+    data.add_argument('--seed', type=_whole(0), default=0)
+    data.add_argument('--n-init', type=_whole(1), default=1)
     data.add_argument('--reg-covar', type=float, default=1e-6)
     sub = p.add_subparsers(dest='command', required=True)
     sub.add_parser('demo', parents=[common], help="Bishop's Fig. 9.8 and the EM animation on Old Faithful")
     f = sub.add_parser('fit', parents=[common, data], help='fit a mixture to the numeric columns of a CSV file')
-    f.add_argument('-k', '--n-components', type=int, required=True, dest='k', help='number of components K')
+    f.add_argument('-k', '--n-components', type=_whole(1), required=True, dest='k', help='number of components K')
     f.add_argument('--covariance-type', default='full', choices=COVARIANCE_TYPES)
-    f.add_argument('--max-iter', type=int, default=100)
+    f.add_argument('--max-iter', type=_whole(0), default=100)
     f.add_argument('--verbose', type=int, default=0, choices=[0, 1, 2],
                    help='progress: 1 per initialisation, 2 per iteration')
     s = sub.add_parser('select', parents=[common, data], help='BIC table over K and covariance types for a CSV file')
-    s.add_argument('--max-k', type=int, default=6)
+    s.add_argument('--max-k', type=_whole(1), default=6)
     s.add_argument('--covariance-types', default='spherical,diag,tied,full')
     return p
 
@@ -341,19 +361,34 @@ def _run(args) -> dict:
     return select_csv(args.data, args.columns, args.max_k, cts, args.out, args.seed, args.n_init, args.reg_covar,
                       args.header, args.force, say)
 
+# %% ../nbs/library/25_cli.ipynb #f7d2a4b8
+@contextlib.contextmanager
+def _warnings_as_lines(command:str, quiet:bool):
+    "Python warnings in the block: one line each on standard error, `gmm-nb COMMAND: warning: ...`; none if quiet."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore' if quiet else 'default')            # (default: each one once)
+        if not quiet: warnings.showwarning = lambda msg, *_: print(f"gmm-nb {command}: warning: {msg}", file=sys.stderr)
+        yield
+
 # %% ../nbs/library/25_cli.ipynb #52a3c1cb
 def main(argv=None) -> int:
-    """Entry point of the `gmm-nb` command; returns the exit status:
-    0 done, 1 internal error, 2 bad input or usage, 130 interrupted."""
+    "The `gmm-nb` command; returns its exit status (0 done, 1 out of memory or a bug, 2 bad input, 130, 141)."
     args = _parser().parse_args(argv)
     error = lambda msg, status: (print(f"gmm-nb {args.command}: {msg}", file=sys.stderr), status)[1]
-    try: summary = _run(args)
+    try:
+        with _warnings_as_lines(args.command, args.quiet): summary = _run(args)
+        if args.json: print(json.dumps(_json_ready(summary), allow_nan=False))
+        else: _print_summary(summary)
+        sys.stdout.flush()
+    except BrokenPipeError:                                 # standard output closed by its reader: the rest to devnull
+        with contextlib.suppress(OSError, ValueError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141                                          # 128 + SIGPIPE, as for `cat` (a test's buffer: no fileno)
     except KeyboardInterrupt: return error("interrupted; nothing was written", 130)
+    except MemoryError as e: return error(f"out of memory ({e or 'MemoryError'}): try fewer columns (--columns), "
+                                          "--covariance-type diag or spherical, or fewer components", 1)
     except (CLIError, ValueError, OSError) as e: return error(f"error: {e}", 2)    # the library's ValueError: bad input
     except Exception as e:
         return error(f"internal error: {type(e).__name__}: {e} (this is a bug in gmm-nb: please report it)", 1)
-    if args.json: print(json.dumps(_json_ready(summary), allow_nan=False))
-    else: _print_summary(summary)
     return 0
 
 # %% ../nbs/library/25_cli.ipynb #4f9cfa3e

@@ -145,7 +145,7 @@ def animate_collapse(x, # 1-D data `(N,)`
     return anim
 
 # %% ../nbs/library/24_plotting.ipynb #b2d4f6a8
-import base64, io, re
+import base64, io, os, re
 from PIL import Image
 from matplotlib.animation import FuncAnimation, PillowWriter, FFMpegWriter
 
@@ -183,8 +183,10 @@ def animation_html(anim:FuncAnimation, default_mode:str='once',
 
 # %% ../nbs/library/24_plotting.ipynb #d0f2b4c6
 def save_animation(anim:FuncAnimation, path, fps:int=3, dpi:int|None=None) -> str:
-    "Save an animation as `.gif` (Pillow) or `.mp4` (needs ffmpeg); returns the path."
-    path = str(path)
+    "Save an animation as `.gif` (Pillow) or `.mp4` (needs ffmpeg) at a path (str, bytes, os.PathLike); returns it."
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"save_animation needs a path (str, bytes or os.PathLike), got {type(path).__name__}")
+    path = os.fsdecode(path)
     ext = path.rsplit('.', 1)[-1].lower()
     if ext == 'gif': writer = PillowWriter(fps=fps)
     elif ext == 'mp4':

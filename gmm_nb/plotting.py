@@ -10,7 +10,7 @@ from matplotlib.patches import Ellipse
 from matplotlib import patheffects
 from matplotlib.ticker import MaxNLocator
 from .gaussian import _check_array
-from .covariances import full_covariances
+from .covariances import full_covariances, _check_covariance_type
 from .mixture import mixture_logpdf
 from .em import EMHistory
 from .selection import ModelSelection
@@ -46,6 +46,15 @@ def _ellipse_geometry(S2:np.ndarray, n_std:float) -> tuple[float, float, float]:
     lam = np.clip(lam, 0, None)
     return 2 * n_std * np.sqrt(lam[1]), 2 * n_std * np.sqrt(lam[0]), float(np.degrees(np.arctan2(U[1, 1], U[0, 1])))
 
+# %% ../nbs/library/24_plotting.ipynb #e33816d5
+def _marginal_covariances(covariances, covariance_type:str, K:int, D:int, dims) -> np.ndarray:
+    "The `(K, d, d)` covariances of the marginal over `dims`: their rows and columns, taken before any expansion."
+    C, ct, idx = _check_array(covariances, 'covariances'), _check_covariance_type(covariance_type), list(dims)
+    if ct == 'full': C = C[:, idx][:, :, idx]
+    elif ct == 'tied': C = C[np.ix_(idx, idx)]
+    elif ct == 'diag': C = C[:, idx]
+    return full_covariances(C, ct, K, len(idx))
+
 # %% ../nbs/library/24_plotting.ipynb #7c292f3f
 def plot_ellipses(ax, # Matplotlib axes to draw on
                   means, # `(K, D)`
@@ -60,7 +69,7 @@ def plot_ellipses(ax, # Matplotlib axes to draw on
     "Draw each component's n·σ ellipse {x: (x-μ_k)ᵀΣ_k⁻¹(x-μ_k) = n²}, above the points; returns `ax`."
     mu = _check_array(means, 'means')
     K, D = mu.shape
-    S = full_covariances(covariances, covariance_type, K, D)
+    S = _marginal_covariances(covariances, covariance_type, K, D, dims)    # (K, 2, 2)
     colors = component_colors(K) if colors is None else colors
     i, j = dims
     kw = dict(fill=False, lw=2, zorder=3) | kwargs
@@ -69,7 +78,7 @@ def plot_ellipses(ax, # Matplotlib axes to draw on
         kw['path_effects'] = [patheffects.Stroke(linewidth=lw + 2 * halo, foreground='white'), patheffects.Normal()]
     for k in range(K):
         for n in np.atleast_1d(n_std):
-            w, h, angle = _ellipse_geometry(S[k][np.ix_([i, j], [i, j])], n)
+            w, h, angle = _ellipse_geometry(S[k], n)
             ax.add_patch(Ellipse(mu[k, [i, j]], w, h, angle=angle, edgecolor=colors[k], lw=lw, **kw))
     ax.autoscale_view()
     return ax
@@ -86,12 +95,12 @@ def plot_density(ax, weights, means, covariances,
     "Contours of the (marginal) mixture density p(x) = Σ_k π_k N(x|μ_k,Σ_k), eq. (9.7); returns `ax`."
     mu = _check_array(means, 'means')
     K, D = mu.shape
-    S = full_covariances(covariances, covariance_type, K, D)
+    S = _marginal_covariances(covariances, covariance_type, K, D, dims)
     idx = list(dims)
     xlim, ylim = xlim or ax.get_xlim(), ylim or ax.get_ylim()
     gx, gy = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
     G = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
-    p = np.exp(mixture_logpdf(G, weights, mu[:, idx], S[:, idx][:, :, idx])).reshape(resolution, resolution)
+    p = np.exp(mixture_logpdf(G, weights, mu[:, idx], S)).reshape(resolution, resolution)
     ax.contour(gx, gy, p, levels=levels, **({'colors': '0.3', 'linewidths': 0.8} | kwargs))
     return ax
 
