@@ -76,14 +76,15 @@ class _FitChecks:
         except (ValueError, TypeError) as e: raise InvalidParameterError(str(e)) from None
 
     def _check_warm_start(self, D:int):
-        "A warm start needs the same number of features, components and covariance type as the fitted model."
-        want = covariance_shape(self.covariance_type, self.n_components, D)
+        "A warm start needs the fitted model's number of features and components, and its `_fitted_choices`."
+        fitted, now = self._fitted_choices(), {k: getattr(self, k) for k in self._fitted_choices()}
         K_fitted = self.means_.shape[0]
-        if self.n_features_in_ != D or K_fitted != self.n_components or self.covariances_.shape != want:
-            raise ValueError(f"warm_start=True continues from the fitted parameters, which have {K_fitted} components, "
-                             f"{self.n_features_in_} features and covariances of shape {self.covariances_.shape}; "
-                             f"got n_components={self.n_components}, covariance_type={self.covariance_type!r} and "
-                             f"{D} features: set warm_start=False to start afresh")
+        if self.n_features_in_ != D or K_fitted != self.n_components or now != fitted:
+            show = lambda d: ', '.join(f'{k}={v!r}' for k, v in d.items())
+            raise ValueError(f"warm_start=True continues from the fitted parameters, which have {K_fitted} "
+                             f"components, {self.n_features_in_} features and {show(fitted)}; got "
+                             f"n_components={self.n_components}, {show(now)} and {D} features: "
+                             "set warm_start=False to start afresh")
 
 # %% ../nbs/library/20_estimator.ipynb #274cd624
 class _Runs:
@@ -189,13 +190,13 @@ class _Parameters:
         return self
 
     def __repr__(self) -> str:
-        "`GaussianMixture(...)` with the arguments that differ from their defaults."
-        signature = inspect.signature(GaussianMixture.__init__).parameters
+        "`GaussianMixture(...)` (or the subclass's name) with the arguments that differ from their defaults."
+        signature = inspect.signature(type(self).__init__).parameters
         defaults = {k: p.default for k, p in signature.items() if k != 'self'}
         def changed(v, d): return not (v is d or (type(v) is type(d) and v == d))
         def short(v): return f"array(shape={v.shape})" if isinstance(v, np.ndarray) else repr(v)
         args = ', '.join(f'{k}={short(v)}' for k, v in self.get_params().items() if changed(v, defaults[k]))
-        return f"GaussianMixture({args})"
+        return f"{type(self).__name__}({args})"
 
 # %% ../nbs/library/20_estimator.ipynb #ae4318c2
 class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixin, _Persistence):
@@ -254,13 +255,22 @@ class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixi
         self.history_ = EMHistory._from_run(self.covariance_type, params, lls + [total / float(w.sum())], n_w)
         return out
 
+    def _transaction(self, X, sample_weight, labels:bool) -> np.ndarray|None:
+        "`_fit` all or nothing: if it raises (any exception, KeyboardInterrupt, MemoryError), put the attributes back."
+        before = dict(vars(self))              # fit binds new objects and never changes the old ones in place
+        try: return self._fit(X, sample_weight, labels)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
         "Fit by EM (best of n_init runs) and return the labels argmax_k γ(z_nk) of X, shape (N,)."
-        return self._fit(X, sample_weight, labels=True)
+        return self._transaction(X, sample_weight, labels=True)
 
     def fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
         "Estimate the parameters by EM (see `fit_predict`); returns self."
-        self._fit(X, sample_weight, labels=False)
+        self._transaction(X, sample_weight, labels=False)
         return self
 
     def __sklearn_tags__(self):
