@@ -48,9 +48,6 @@ def _check_data_X(X) -> np.ndarray:
     if isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 0:
         raise ValueError(f"Found array with 0 feature(s) (shape={a.shape}) while a minimum of 1 is required: "
                          "X has no features")
-    if isinstance(a, np.ndarray) and a.dtype.kind == 'O':
-        try: a.astype(np.float64)
-        except (TypeError, ValueError) as e: raise TypeError(f"X must be an array of numbers ({e})") from None
     return _check_X(X, allow_1d=False)
 
 # %% ../nbs/library/20a_prediction.ipynb #e78aebaa
