@@ -147,7 +147,7 @@ from .covariances import _check_covariances, _check_sample_weight
 from .em import _em_iterations
 from .engine import (fit_workspace, e_step_coefficients, block_statistics, m_step_from_stats, log_prob_block,
                            log_prob_map, total_scatter, block_threads, EStep, _add_stats, _means_from_stats, _Workspace)
-from .estimator import GaussianMixture, _check_data_X, _feature_names, _too_far
+from .estimator import GaussianMixture, _blaming, _check_data_X, _feature_names, _too_far
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #b3b70593
 def vb_e_step_coefficients(q:VBParams, prior_type:str, covariance_type:str, c, dtype) -> EStep:
@@ -249,6 +249,8 @@ class BayesianGaussianMixture(GaussianMixture):
 
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #2a7185fa
+_PRIORS = ('weight_concentration_prior', 'mean_precision_prior', 'mean_prior', 'degrees_of_freedom_prior',
+           'covariance_prior')
 _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
               "have no covariance for the default covariance_prior: spread the weights, or pass covariance_prior")
 
@@ -318,14 +320,16 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
     warm, best = bool(self.warm_start) and hasattr(self, 'converged_'), None
     rng = _check_random_state(self.random_state)
     if warm: self._check_warm_start(X.shape[1])
-    step = lambda q: vb_step(X, w, q, ws, priors, self.reg_covar)
+    self._check_reg_covar(X, w, ws)
+    given = [n for n in _PRIORS if getattr(self, n) is not None]       # a collapse at once: named
+    step = _blaming(lambda q: vb_step(X, w, q, ws, priors, self.reg_covar), given)
     for init in range(1 if warm else self.n_init):
         self._report_init_start(init)
         if warm: q, lb = self._fitted_q(ws.c), self.lower_bound_
         else:                                                          # the M step on the initial responsibilities
             pi, xk, Sk = self._start(X, w, rng, ws)
             nk = pi * (ws.w_sum + 10 * np.finfo(ws.dtype).eps * len(pi))
-            q, lb = vb_m_step(nk, xk, Sk, priors, self.covariance_type), -np.inf
+            q, lb = _blaming(lambda n: vb_m_step(n, xk, Sk, priors, self.covariance_type), given)(nk), -np.inf
         qs, bounds, converged = _em_iterations(step, q, self.max_iter, self.tol, lb, self._report_iteration)
         final = bounds[-1] if bounds else -np.inf
         if self.max_iter > 0: self._report_init_end(final, converged)
@@ -336,9 +340,8 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
 def _fit(self:BayesianGaussianMixture, X, sample_weight, labels:bool):
     "Fit by variational EM (best of n_init runs); the labels argmax_k r_nk of X if `labels`."
     if _is_dask(X):
-        raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() (the "
-                        "predictions take dask arrays, chunk by chunk), or fit GaussianMixture, which takes "
-                        "dask arrays")
+        raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() "
+                        "(predictions take dask arrays, chunk by chunk), or GaussianMixture, which fits dask arrays")
     self._check_hyperparameters()
     names, Xc = _feature_names(X), _check_data_X(X)
     w = _check_sample_weight(sample_weight, len(Xc), Xc.dtype)
