@@ -61,10 +61,10 @@ class _FitChecks:
                              "rescale the data (e.g. standardise it)")
 
     def _check_reg_covar(self, X, w, ws):
-        "Warn if reg_covar ≥ 1/10 of the data's largest variance: it widens every component enough to merge clusters."
+        "Warn if reg_covar ≥ 1/10 of the data's largest variance (> 0): it widens every component until clusters merge."
         T = ws.T if ws.T is not None else total_scatter(X, w, ws)
         v = float(np.diag(T).max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
-        if self.reg_covar >= v / 10:
+        if self.reg_covar >= v / 10 and v > 0:                      # (all points equal: nothing to merge)
             warnings.warn(f"reg_covar={self.reg_covar!r} is large compared with the data's variances (the largest is "
                           f"{v:.3g}): it is added to every component's variances, and components this wide merge "
                           "clusters; lower reg_covar, or rescale the data", UserWarning, stacklevel=5)
