@@ -60,14 +60,16 @@ class _FitChecks:
             raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {X.dtype}; "
                              "rescale the data (e.g. standardise it)")
 
-    def _check_reg_covar(self, X, w, ws):
-        "Warn if reg_covar ≥ 1/10 of the data's largest variance (> 0): it widens every component until clusters merge."
+    def _check_reg_covar(self, X, w, ws, prior:float=0.0):
+        "Warn if reg_covar (+ `prior`, a prior's) ≥ 1/10 of the data's largest variance: components that wide merge."
         T = ws.T if ws.T is not None else total_scatter(X, w, ws)
         v = float(np.diag(T).max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
-        if self.reg_covar >= v / 10 and v > 0:                      # (all points equal: nothing to merge)
-            warnings.warn(f"reg_covar={self.reg_covar!r} is large compared with the data's variances (the largest is "
-                          f"{v:.3g}): it is added to every component's variances, and components this wide merge "
-                          "clusters; lower reg_covar, or rescale the data", UserWarning, stacklevel=5)
+        if self.reg_covar + prior >= v / 10 and v > 0:              # (all points equal: nothing to merge)
+            what = f"reg_covar={self.reg_covar!r}" if self.reg_covar >= prior else "covariance_prior"
+            warnings.warn(f"{what} is large compared with the data's variances (the largest is {v:.3g}): every "
+                          f"component is at least {self.reg_covar + prior:.3g} wide in every direction, and components "
+                          f"this wide merge clusters; lower {what.split('=')[0]}, or rescale the data", UserWarning,
+                          stacklevel=5)
 
     def _validated_inits(self, D:int, dtype) -> tuple:
         "The optional (weights_init, means_init, covariances from precisions_init), checked, in the data's dtype."

@@ -249,8 +249,7 @@ class BayesianGaussianMixture(GaussianMixture):
 
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #2a7185fa
-_PRIORS = ('weight_concentration_prior', 'mean_precision_prior', 'mean_prior', 'degrees_of_freedom_prior',
-           'covariance_prior')
+_PRIORS = [f'{p}_prior' for p in 'weight_concentration mean_precision mean degrees_of_freedom covariance'.split()]
 _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
               "have no covariance for the default covariance_prior: spread the weights, or pass covariance_prior")
 
@@ -320,7 +319,9 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
     warm, best = bool(self.warm_start) and hasattr(self, 'converged_'), None
     rng = _check_random_state(self.random_state)
     if warm: self._check_warm_start(X.shape[1])
-    self._check_reg_covar(X, w, ws)
+    W0inv = priors.covariance if self.covariance_prior is not None else np.zeros(())   # the user's: W₀⁻¹/(ν₀+N),
+    lam = float(np.min(np.linalg.eigvalsh(W0inv) if W0inv.ndim == 2 else W0inv))       # at most what it adds to Σ_k
+    self._check_reg_covar(X, w, ws, lam / (priors.degrees_of_freedom + ws.w_sum))
     given = [n for n in _PRIORS if getattr(self, n) is not None]       # a collapse at once: named
     step = _blaming(lambda q: vb_step(X, w, q, ws, priors, self.reg_covar), given)
     for init in range(1 if warm else self.n_init):
