@@ -71,9 +71,9 @@ def ml_covariance(X) -> np.ndarray:
 import numbers
 
 # %% ../nbs/library/23_reliability.ipynb #7735ca17
-def _is_pandas_na(arr:np.ndarray) -> np.ndarray:
-    "Which entries of an object array are pandas' missing value pd.NA (asked without importing pandas)."
-    return np.frompyfunc(lambda v: type(v).__name__ == 'NAType', 1, 1)(arr).astype(bool)
+def _is_missing(arr:np.ndarray) -> np.ndarray:
+    "Which entries of an object array are missing values: None, or pandas' pd.NA (asked without importing pandas)."
+    return np.frompyfunc(lambda v: v is None or type(v).__name__ == 'NAType', 1, 1)(arr).astype(bool)
 
 def _check_array(a, name:str, dtype=None) -> np.ndarray:
     "`a` as a finite floating-point array (float32 kept, everything else float64), or a clear error."
@@ -91,8 +91,8 @@ def _check_array(a, name:str, dtype=None) -> np.ndarray:
             raise TypeError(f"{name} must be real, got complex values")
         if arr.dtype.kind in 'SU':
             raise TypeError(f"{name} must be an array of numbers, got strings (dtype {arr.dtype})")
-        try:                                   # pandas' missing value pd.NA becomes NaN, refused below
-            arr = np.where(_is_pandas_na(arr), np.nan, arr).astype(np.float64)
+        try:                                   # a missing value (None, pd.NA) becomes NaN, refused below
+            arr = np.where(_is_missing(arr), np.nan, arr).astype(np.float64)
         except (TypeError, ValueError) as e:
             raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype} ({e})") from None
     if dtype is None:
