@@ -102,14 +102,14 @@ _INITS = ('weights_init', 'means_init', 'precisions_init')
 
 def _blaming(step, given:list):
     "step, a ValueError (a collapse) in its first call blamed on the `given` starting values or priors, if any."
+    if not given: return step
     calls = []
     def first(state):
-        calls.append(state)
+        calls.append(None)
+        if len(calls) > 1: return step(state)
         try:
-            if len(calls) > 1 or not given: return step(state)
             with np.errstate(over='ignore', invalid='ignore'): return step(state)   # what overflows is named below
         except ValueError:
-            if len(calls) > 1 or not given: raise
             names = ' and '.join(given)
             raise InvalidParameterError(f"EM cannot start from the given {names}: in the first iteration a component "
                                         "gets no share of the data, or no density can be represented. Give values on "
