@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/20_estimator.ipynb #6d6f733c
 from __future__ import annotations
-import inspect, numbers, time, warnings
+import contextlib, inspect, numbers, time, warnings
 import numpy as np
 from .gaussian import _check_array, _check_int, _check_real, _check_choice, _is_dask, InvalidParameterError
 from .mixture import _check_weights, _check_random_state, _log_sum_exp
@@ -13,7 +13,7 @@ from .covariances import (COVARIANCE_TYPES, covariance_shape, _check_covariance_
                                 covariances_from_precisions)
 from .em import EMHistory, _em_iterations
 from .engine import (fit_workspace, em_step, m_step_from_responsibilities, log_prob_map, singular_floor,
-                           block_threads, _exp_floor)
+                           block_threads, total_scatter, _exp_floor)
 from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct
 # Prediction and scoring: the methods GaussianMixture inherits, and the checks of X it shares with them (the
 # variational mixture and the model selection import these names from here).
@@ -60,6 +60,17 @@ class _FitChecks:
             raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {X.dtype}; "
                              "rescale the data (e.g. standardise it)")
 
+    def _check_reg_covar(self, X, w, ws, prior:float=0.0):
+        "Warn if reg_covar (+ `prior`, a prior's) ≥ 1/10 of the data's largest variance: components that wide merge."
+        T = ws.T if ws.T is not None else total_scatter(X, w, ws)
+        v = float(np.diag(T).max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
+        if self.reg_covar + prior >= v / 10 and v > 0:              # (all points equal: nothing to merge)
+            what = f"reg_covar={self.reg_covar!r}" if self.reg_covar >= prior else "covariance_prior"
+            warnings.warn(f"{what} is large compared with the data's variances (the largest is {v:.3g}): every "
+                          f"component is at least {self.reg_covar + prior:.3g} wide in every direction, and components "
+                          f"this wide merge clusters; lower {what.split('=')[0]}, or rescale the data", UserWarning,
+                          stacklevel=5)
+
     def _validated_inits(self, D:int, dtype) -> tuple:
         "The optional (weights_init, means_init, covariances from precisions_init), checked, in the data's dtype."
         K, ct = self.n_components, self.covariance_type
@@ -76,16 +87,35 @@ class _FitChecks:
         except (ValueError, TypeError) as e: raise InvalidParameterError(str(e)) from None
 
     def _check_warm_start(self, D:int):
-        "A warm start needs the same number of features, components and covariance type as the fitted model."
-        want = covariance_shape(self.covariance_type, self.n_components, D)
+        "A warm start needs the fitted model's number of features and components, and its `_fitted_choices`."
+        fitted, now = self._fitted_choices(), {k: getattr(self, k) for k in self._fitted_choices()}
         K_fitted = self.means_.shape[0]
-        if self.n_features_in_ != D or K_fitted != self.n_components or self.covariances_.shape != want:
-            raise ValueError(f"warm_start=True continues from the fitted parameters, which have {K_fitted} components, "
-                             f"{self.n_features_in_} features and covariances of shape {self.covariances_.shape}; "
-                             f"got n_components={self.n_components}, covariance_type={self.covariance_type!r} and "
-                             f"{D} features: set warm_start=False to start afresh")
+        if self.n_features_in_ != D or K_fitted != self.n_components or now != fitted:
+            show = lambda d: ', '.join(f'{k}={v!r}' for k, v in d.items())
+            raise ValueError(f"warm_start=True continues from the fitted parameters, which have {K_fitted} "
+                             f"components, {self.n_features_in_} features and {show(fitted)}; got "
+                             f"n_components={self.n_components}, {show(now)} and {D} features: "
+                             "set warm_start=False to start afresh")
 
 # %% ../nbs/library/20_estimator.ipynb #274cd624
+_INITS = ('weights_init', 'means_init', 'precisions_init')
+
+def _blaming(step, given:list):
+    "step, a ValueError (a collapse) in its first call blamed on the `given` starting values or priors, if any."
+    if not given: return step
+    calls = []
+    def first(state):
+        calls.append(None)
+        if len(calls) > 1: return step(state)
+        try:
+            with np.errstate(over='ignore', invalid='ignore'): return step(state)   # what overflows is named below
+        except ValueError:
+            names = ' and '.join(given)
+            raise InvalidParameterError(f"EM cannot start from the given {names}: in the first iteration a component "
+                                        "gets no share of the data, or no density can be represented. Give values on "
+                                        f"the data's scale and near its location, or leave {names} at None") from None
+    return first
+
 class _Runs:
     "EM runs: the start from `init_params`, one run, the best of `n_init`, and the fitted attributes of the kept one."
     def _start(self, X, w, rng, ws) -> tuple:
@@ -100,9 +130,9 @@ class _Runs:
                           _also_sklearn(ConvergenceWarning), stacklevel=5)
         return m_step_from_responsibilities(X, resp, arrays, ws, self.reg_covar)
 
-    def _em_run(self, X, w, state:tuple, lower_bound:float, var_floor, ws) -> tuple:
+    def _em_run(self, X, w, state:tuple, lower_bound:float, var_floor, ws, given:list) -> tuple:
         "EM from `state`: the book's EM loop over the engine's `em_step`; (states, mean log-likelihoods, converged)."
-        step = lambda s: em_step(X, w, s, ws, self.reg_covar, var_floor)
+        step = _blaming(lambda s: em_step(X, w, s, ws, self.reg_covar, var_floor), given)
         return _em_iterations(step, state, self.max_iter, self.tol, lower_bound, self._report_iteration)
 
     def _best_run(self, X, w, inits:tuple, var_floor, ws) -> tuple:
@@ -110,7 +140,8 @@ class _Runs:
         warm, best = bool(self.warm_start) and hasattr(self, 'converged_'), None
         rng = _check_random_state(self.random_state)
         if warm: self._check_warm_start(X.shape[1])
-        ct = self.covariance_type
+        self._check_reg_covar(X, w, ws)
+        ct, given = self.covariance_type, [n for n, v in zip(_INITS, inits) if v is not None and not warm]
         for init in range(1 if warm else self.n_init):
             self._report_init_start(init)
             if warm:
@@ -120,8 +151,9 @@ class _Runs:
                 p = (inits[0], None if inits[1] is None else inits[1] - ws.c, inits[2])
                 if any(q is None for q in inits):
                     p = tuple(c if g is None else g for g, c in zip(p, self._start(X, w, rng, ws)))
-                state, lb = (p, precision_factors(p[2], ct, var_floor)), -np.inf
-            run = self._em_run(X, w, state, lb, var_floor, ws)
+                floor = var_floor if inits[2] is None else 0.0          # the user's precisions, however large
+                state, lb = (p, precision_factors(p[2], ct, floor)), -np.inf
+            run = self._em_run(X, w, state, lb, var_floor, ws, given)
             final = run[1][-1] if run[1] else -np.inf
             if self.max_iter > 0: self._report_init_end(final, run[2])
             if best is None or self.max_iter == 0 or final > best[0]: best = (final, run)
@@ -189,13 +221,13 @@ class _Parameters:
         return self
 
     def __repr__(self) -> str:
-        "`GaussianMixture(...)` with the arguments that differ from their defaults."
-        signature = inspect.signature(GaussianMixture.__init__).parameters
+        "`GaussianMixture(...)` (or the subclass's name) with the arguments that differ from their defaults."
+        signature = inspect.signature(type(self).__init__).parameters
         defaults = {k: p.default for k, p in signature.items() if k != 'self'}
         def changed(v, d): return not (v is d or (type(v) is type(d) and v == d))
         def short(v): return f"array(shape={v.shape})" if isinstance(v, np.ndarray) else repr(v)
         args = ', '.join(f'{k}={short(v)}' for k, v in self.get_params().items() if changed(v, defaults[k]))
-        return f"GaussianMixture({args})"
+        return f"{type(self).__name__}({args})"
 
 # %% ../nbs/library/20_estimator.ipynb #ae4318c2
 class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixin, _Persistence):
@@ -254,13 +286,23 @@ class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixi
         self.history_ = EMHistory._from_run(self.covariance_type, params, lls + [total / float(w.sum())], n_w)
         return out
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        "All or nothing: if the block raises (any exception, KeyboardInterrupt, MemoryError), put the attributes back."
+        before = dict(vars(self))              # fit binds new objects and never changes the old ones in place
+        try: yield
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
     def fit_predict(self, X, y=None, sample_weight=None) -> np.ndarray:
         "Fit by EM (best of n_init runs) and return the labels argmax_k γ(z_nk) of X, shape (N,)."
-        return self._fit(X, sample_weight, labels=True)
+        with self._transaction(): return self._fit(X, sample_weight, labels=True)
 
     def fit(self, X, y=None, sample_weight=None) -> GaussianMixture:
         "Estimate the parameters by EM (see `fit_predict`); returns self."
-        self._fit(X, sample_weight, labels=False)
+        with self._transaction(): self._fit(X, sample_weight, labels=False)
         return self
 
     def __sklearn_tags__(self):

@@ -71,10 +71,17 @@ def ml_covariance(X) -> np.ndarray:
 import numbers
 
 # %% ../nbs/library/23_reliability.ipynb #7735ca17
+def _is_missing(arr:np.ndarray) -> np.ndarray:
+    "Which entries of an object array are missing values: None, or pandas' pd.NA (asked without importing pandas)."
+    return np.frompyfunc(lambda v: v is None or type(v).__name__ == 'NAType', 1, 1)(arr).astype(bool)
+
 def _check_array(a, name:str, dtype=None) -> np.ndarray:
     "`a` as a finite floating-point array (float32 kept, everything else float64), or a clear error."
     if isinstance(a, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got a string")
+    if isinstance(a, np.ma.MaskedArray) and (n := int(np.ma.count_masked(a))):
+        raise ValueError(f"{name} is a masked array with {n} masked entries, which would be read as data (the mask "
+                         "is not used): remove the rows that have them, or fill them, and pass a plain array")
     try:
         arr = np.asarray(a)
     except Exception as e:
@@ -84,10 +91,10 @@ def _check_array(a, name:str, dtype=None) -> np.ndarray:
             raise TypeError(f"{name} must be real, got complex values")
         if arr.dtype.kind in 'SU':
             raise TypeError(f"{name} must be an array of numbers, got strings (dtype {arr.dtype})")
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype}") from None
+        try:                                   # a missing value (None, pd.NA) becomes NaN, refused below
+            arr = np.where(_is_missing(arr), np.nan, arr).astype(np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{name} must be an array of numbers, got dtype {arr.dtype} ({e})") from None
     if dtype is None:
         dtype = np.float32 if arr.dtype == np.float32 else np.float64
     arr = arr.astype(dtype, copy=False)

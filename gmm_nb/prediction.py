@@ -48,9 +48,6 @@ def _check_data_X(X) -> np.ndarray:
     if isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 0:
         raise ValueError(f"Found array with 0 feature(s) (shape={a.shape}) while a minimum of 1 is required: "
                          "X has no features")
-    if isinstance(a, np.ndarray) and a.dtype.kind == 'O':
-        try: a.astype(np.float64)
-        except (TypeError, ValueError) as e: raise TypeError(f"X must be an array of numbers ({e})") from None
     return _check_X(X, allow_1d=False)
 
 # %% ../nbs/library/20a_prediction.ipynb #e78aebaa
@@ -68,15 +65,19 @@ def _feature_names(X):
 # %% ../nbs/library/20a_prediction.ipynb #0b629507
 class _FittedChecks:
     "The checks every prediction runs first: the model is fitted, and X has the features it was fitted on."
+    def _fitted_choices(self) -> dict:
+        "The arguments that say how to read the fitted attributes, as fitted: here `covariance_type`."
+        return {'covariance_type': self.history_.covariance_type}
+
     def _check_is_fitted(self):
-        "Raise NotFittedError if fit has not been called, and a ValueError if `covariance_type` has changed since."
+        "Raise NotFittedError if fit has not been called, and a ValueError if a `_fitted_choices` has changed since."
         if not hasattr(self, 'means_'):
-            raise _also_sklearn(NotFittedError)("This GaussianMixture instance is not fitted yet. Call 'fit' with "
-                                                "appropriate arguments before using this estimator.")
-        fitted_type = self.history_.covariance_type
-        if self.covariance_type != fitted_type:         # the fitted covariances would be read as another structure
-            raise ValueError(f"this model was fitted with covariance_type={fitted_type!r}, but covariance_type is now "
-                             f"{self.covariance_type!r}: set it back, or fit again")
+            raise _also_sklearn(NotFittedError)(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                                                "with appropriate arguments before using this estimator.")
+        for k, v in self._fitted_choices().items():     # the fitted covariances would be read as another structure
+            if getattr(self, k) != v:
+                raise ValueError(f"this model was fitted with {k}={v!r}, but {k} is now {getattr(self, k)!r}: "
+                                 "set it back, or fit again")
 
     def _check_predict_X(self, X) -> np.ndarray:
         "X checked against the fitted model: fitted at all, same number of features, same feature names."

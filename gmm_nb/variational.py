@@ -147,7 +147,7 @@ from .covariances import _check_covariances, _check_sample_weight
 from .em import _em_iterations
 from .engine import (fit_workspace, e_step_coefficients, block_statistics, m_step_from_stats, log_prob_block,
                            log_prob_map, total_scatter, block_threads, EStep, _add_stats, _means_from_stats, _Workspace)
-from .estimator import GaussianMixture, NotFittedError, _also_sklearn, _check_data_X, _feature_names, _too_far
+from .estimator import GaussianMixture, _blaming, _check_data_X, _feature_names, _too_far
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #b3b70593
 def vb_e_step_coefficients(q:VBParams, prior_type:str, covariance_type:str, c, dtype) -> EStep:
@@ -247,17 +247,12 @@ class BayesianGaussianMixture(GaussianMixture):
         for name, value in list(locals().items())[1:]:                 # every argument, as given (scikit-learn's rule)
             setattr(self, name, value)
 
-@patch
-def __repr__(self:BayesianGaussianMixture) -> str:
-    "`BayesianGaussianMixture(...)` with the arguments that differ from their defaults."
-    args = {k: v for k, v in self.get_params().items() if k in GaussianMixture._param_names()}
-    shown = GaussianMixture(**args).__repr__()[len('GaussianMixture('):-1]
-    names = ('weight_concentration_prior_type', 'weight_concentration_prior', 'mean_precision_prior', 'mean_prior',
-             'degrees_of_freedom_prior', 'covariance_prior')
-    extra = [f"{k}={v!r}" for k in names if (v := getattr(self, k)) is not None and v != 'dirichlet_process']
-    return f"BayesianGaussianMixture({', '.join(a for a in [shown, *extra] if a)})"
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #2a7185fa
+_PRIORS = [f'{p}_prior' for p in 'weight_concentration mean_precision mean degrees_of_freedom covariance'.split()]
+_ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
+              "have no covariance for the default covariance_prior: spread the weights, or pass covariance_prior")
+
 def _positive(v, name:str) -> float:
     "v as a float > 0, or an InvalidParameterError naming it."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v <= 0:
@@ -299,12 +294,18 @@ def _priors(self:BayesianGaussianMixture, X, w, ws) -> VBPriors:
     if m0.shape != (D,):
         raise InvalidParameterError(f"mean_prior must have shape ({D},), one entry per feature, got shape {m0.shape}")
     if self.covariance_prior is not None: W0inv = self._check_covariance_prior(D)
+    elif ws.w_sum - 1 <= 0: raise ValueError(_ONE_POINT)
     else:                                                          # Σ_n w_n (x_n - x̄)(x_n - x̄)ᵀ / (Σ_n w_n - 1)
         T = (ws.T if ws.T is not None else total_scatter(X, w, ws)) / (ws.w_sum - 1)
         W0inv = {'full': T, 'tied': T, 'diag': np.diag(T).copy(), 'spherical': np.diag(T).mean()}[ct]
     return VBPriors(self.weight_concentration_prior_type, a0, b0, m0 - ws.c, float(nu0), W0inv)
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #bd4ae06c
+def _effective_counts(w) -> np.ndarray:
+    "Positive weights w rescaled to sum to Kish's effective sample size (Σw)²/Σw²: only their ratios matter."
+    w = w / w.max()                                                    # first away from under- and overflow
+    return w * (w.sum() / (w @ w))
+
 @patch
 def _fitted_q(self:BayesianGaussianMixture, c) -> VBParams:
     "The fitted q, its means about c (for a warm start, or prediction)."
@@ -318,14 +319,18 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
     warm, best = bool(self.warm_start) and hasattr(self, 'converged_'), None
     rng = _check_random_state(self.random_state)
     if warm: self._check_warm_start(X.shape[1])
-    step = lambda q: vb_step(X, w, q, ws, priors, self.reg_covar)
+    W0inv = priors.covariance if self.covariance_prior is not None else np.zeros(())   # the user's: W₀⁻¹/(ν₀+N),
+    lam = float(np.min(np.linalg.eigvalsh(W0inv) if W0inv.ndim == 2 else W0inv))       # at most what it adds to Σ_k
+    self._check_reg_covar(X, w, ws, lam / (priors.degrees_of_freedom + ws.w_sum))
+    given = [n for n in _PRIORS if getattr(self, n) is not None]       # a collapse at once: named
+    step = _blaming(lambda q: vb_step(X, w, q, ws, priors, self.reg_covar), given)
     for init in range(1 if warm else self.n_init):
         self._report_init_start(init)
         if warm: q, lb = self._fitted_q(ws.c), self.lower_bound_
         else:                                                          # the M step on the initial responsibilities
             pi, xk, Sk = self._start(X, w, rng, ws)
             nk = pi * (ws.w_sum + 10 * np.finfo(ws.dtype).eps * len(pi))
-            q, lb = vb_m_step(nk, xk, Sk, priors, self.covariance_type), -np.inf
+            q, lb = _blaming(lambda n: vb_m_step(n, xk, Sk, priors, self.covariance_type), given)(nk), -np.inf
         qs, bounds, converged = _em_iterations(step, q, self.max_iter, self.tol, lb, self._report_iteration)
         final = bounds[-1] if bounds else -np.inf
         if self.max_iter > 0: self._report_init_end(final, converged)
@@ -336,14 +341,14 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
 def _fit(self:BayesianGaussianMixture, X, sample_weight, labels:bool):
     "Fit by variational EM (best of n_init runs); the labels argmax_k r_nk of X if `labels`."
     if _is_dask(X):
-        raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() (the "
-                        "predictions take dask arrays, chunk by chunk), or fit GaussianMixture, which takes "
-                        "dask arrays")
+        raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() "
+                        "(predictions take dask arrays, chunk by chunk), or GaussianMixture, which fits dask arrays")
     self._check_hyperparameters()
     names, Xc = _feature_names(X), _check_data_X(X)
     w = _check_sample_weight(sample_weight, len(Xc), Xc.dtype)
     self._check_data(Xc, w)
     Xf, wf = (Xc, w) if w.min() > 0 else (Xc[w > 0], w[w > 0])
+    if sample_weight is not None: wf = _effective_counts(wf)
     with block_threads(self.n_jobs) as pool:
         ws = fit_workspace(Xf, wf, self.n_components, self.covariance_type, self.chunk_size, pool)
         priors = self._priors(Xf, wf, ws)
@@ -365,14 +370,9 @@ def _set_vb_fitted(self:BayesianGaussianMixture, q:VBParams, priors:VBPriors, c,
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #7baec175
 @patch
-def _check_is_fitted(self:BayesianGaussianMixture):
-    "NotFittedError before fit; a ValueError if covariance_type or the prior type changed since."
-    if not hasattr(self, 'means_'):
-        raise _also_sklearn(NotFittedError)("This BayesianGaussianMixture instance is not fitted yet. Call 'fit' with "
-                                            "appropriate arguments before using this estimator.")
-    if (self.covariance_type, self.weight_concentration_prior_type) != self._fitted_type:
-        raise ValueError("this model was fitted with (covariance_type, weight_concentration_prior_type) = "
-                         f"{self._fitted_type}: set them back, or fit again")
+def _fitted_choices(self:BayesianGaussianMixture) -> dict:
+    "How to read the fitted q: its covariance type and prior type (predictions and warm starts check them)."
+    return dict(zip(('covariance_type', 'weight_concentration_prior_type'), self._fitted_type))
 
 @patch
 def _log_prob_blocks(self:BayesianGaussianMixture, fn, X):
