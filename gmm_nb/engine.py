@@ -186,14 +186,17 @@ def block_statistics(X, # A block of rows `(b, D)`
     return Stats(R @ F.T, _whitened_scatter(Y, R) if ct == 'full' else None, ll)
 
 # %% ../nbs/library/21_engine.ipynb #310f5abc
+def _add64(total, r):
+    "total + r in float64, total updated in place (None: a float64 copy of r): float32 blocks' sums keep their digits."
+    if total is None: return np.array(r, np.float64)
+    total += r
+    return total
+
 def _add_stats(total:Stats|None, s:Stats) -> Stats:
     "total + s, summed in float64, in the order the blocks come (the answer does not depend on who computed them)."
-    if total is None:
-        scatter = None if s.scatter is None else s.scatter.astype(np.float64)
-        return Stats(s.moments.astype(np.float64), scatter, s.log_likelihood)
-    np.add(total.moments, s.moments, out=total.moments)
-    if s.scatter is not None: np.add(total.scatter, s.scatter, out=total.scatter)
-    return total._replace(log_likelihood=total.log_likelihood + s.log_likelihood)
+    t = total or Stats(None, None, 0.)                                  # the first block's: float64 copies
+    scatter = None if s.scatter is None else _add64(t.scatter, s.scatter)
+    return Stats(_add64(t.moments, s.moments), scatter, t.log_likelihood + s.log_likelihood)
 
 # %% ../nbs/library/21_engine.ipynb #17a79e82
 def _scatter_from_stats(stats:Stats, estep:EStep, m, T):
@@ -253,22 +256,23 @@ def block_threads(n_jobs):
         with ThreadPoolExecutor(n, thread_name_prefix='gmm_nb') as ex: yield _Pool(ex, n)
 
 _MIN_THREADED = 1 << 17                                              # numbers in a block's largest array, for threads
-_BLAS = []                                                           # threadpoolctl's controller, made on first use
+_BLAS = dict(lock=threading.Lock(), users=0)                        # and threadpoolctl's controller, made on first use
 
+@contextlib.contextmanager
 def _one_blas_thread():
-    "A context in which the BLAS runs on one thread (threadpoolctl): the block threads are the parallelism."
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api='blas')
+    "The BLAS on one thread (threadpoolctl) while any pass is in here: the first to enter limits it, the last restores it."
+    with _BLAS['lock']:
+        if not _BLAS['users']:
+            if 'controller' not in _BLAS: _BLAS['controller'] = __import__('threadpoolctl').ThreadpoolController()
+            _BLAS['limiter'] = _BLAS['controller'].limit(limits=1, user_api='blas')
+        _BLAS['users'] += 1
+    try: yield
+    finally:
+        with _BLAS['lock']:
+            _BLAS['users'] -= 1
+            if not _BLAS['users']: _BLAS['limiter'].restore_original_limits()
 
 # %% ../nbs/library/21_engine.ipynb #42f25014
-def _add64(total, r):
-    "total + r in float64, total updated in place (None: a float64 copy of r): float32 blocks' sums keep their digits."
-    if total is None: return np.array(r, np.float64)
-    total += r
-    return total
-
 class _Workspace:
     "What the passes over one data set share: the centre c, the blocks, buffers, Σ_n w_n, T (tied), a thread pool."
     def __init__(self, X, K:int, covariance_type:str, c, chunk_size=None, dtype=None, pool:_Pool|None=None):
@@ -284,14 +288,11 @@ class _Workspace:
 
     def map(self, fn):
         "fn(rows, buffers) for every block, in order: on the pool's threads, each with its own buffers, if threaded."
-        if self.pool is None:
-            for sl in self.blocks: yield fn(sl, self.buffers)
-            return
-        ahead = collections.deque()
-        with _one_blas_thread():
+        with contextlib.nullcontext() if self.pool is None else _one_blas_thread():
             if not self.threaded:
                 for sl in self.blocks: yield fn(sl, self.buffers)
                 return
+            ahead = collections.deque()
             for sl in self.blocks:
                 ahead.append(self.pool.executor.submit(self._on_thread, fn, sl))
                 if len(ahead) == 2 * self.pool.n: yield ahead.popleft().result()
