@@ -37,11 +37,12 @@ def _n_columns(covariance_type:str, D:int) -> int:
     "Rows of a block's design matrix: [x̃, 1] (full, tied), [x̃, x̃², 1] (diag), [x̃, ‖x̃‖², 1] (spherical)."
     return {'full': D + 1, 'tied': D + 1, 'diag': 2 * D + 1, 'spherical': D + 2}[covariance_type]
 
-def _design(Xb, c, covariance_type:str, out):
-    "Design matrix F (F, b) of a block (b, D), one column per row, x̃ = x - c; in `out`, whose last row holds ones."
+def _design(Xb, c, covariance_type:str, out, scale:float=1.):
+    "Design matrix F (F, b) of a block (b, D), one column per row, x̃ = (x - c)·scale; in `out`, its last row ones."
     b, D = Xb.shape
     F = out[:, :b]
     np.subtract(Xb.T, c[:, None], out=F[:D])
+    if scale != 1: F[:D] *= scale                                       # k-means: a power of two (below), exact
     if covariance_type == 'diag': np.square(F[:D], out=F[D:2 * D])
     elif covariance_type == 'spherical': np.einsum('db,db->b', F[:D], F[:D], out=F[D])
     return F
@@ -260,7 +261,7 @@ _BLAS = dict(lock=threading.Lock(), users=0)                        # and thread
 
 @contextlib.contextmanager
 def _one_blas_thread():
-    "The BLAS on one thread (threadpoolctl) while any pass is in here: the first to enter limits it, the last restores it."
+    "The BLAS on one thread (threadpoolctl) while any pass is in here: the first in limits it, the last out restores."
     with _BLAS['lock']:
         if not _BLAS['users']:
             if 'controller' not in _BLAS: _BLAS['controller'] = __import__('threadpoolctl').ThreadpoolController()
@@ -306,10 +307,9 @@ class _Workspace:
 
     def _on_thread(self, fn, sl):
         "fn(sl, buffers) with this thread's own buffers."
-        buf = getattr(self._local, 'buffers', None)
-        if buf is None:
-            buf = self._local.buffers = _Buffers(self.covariance_type, self.K, self.D, self._cols, self.dtype)
-        return fn(sl, buf)
+        if not hasattr(self._local, 'buffers'):
+            self._local.buffers = _Buffers(self.covariance_type, self.K, self.D, self._cols, self.dtype)
+        return fn(sl, self._local.buffers)
 
 # %% ../nbs/library/21_engine.ipynb #6f699af8
 def total_scatter(X, w, ws:_Workspace):

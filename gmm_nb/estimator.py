@@ -14,7 +14,7 @@ from .covariances import (COVARIANCE_TYPES, covariance_shape, _check_covariance_
 from .em import EMHistory, _em_iterations
 from .engine import (fit_workspace, em_step, m_step_from_responsibilities, log_prob_map, singular_floor,
                            block_threads, _exp_floor)
-from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct
+from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct, _warn_few_distinct
 # Prediction and scoring: the methods GaussianMixture inherits, and the checks of X it shares with them (the
 # variational mixture and the model selection import these names from here).
 from .persistence import _Persistence
@@ -94,10 +94,7 @@ class _Runs:
         K = self.n_components
         wk = _kmeans_workspace(X, K, ws.c, self.chunk_size, ws.pool)   # k-means' blocks and buffers, same centre
         resp, arrays, seeds = _initial_resp(X, K, self.init_params, rng, w, wk)
-        if (n := _count_distinct(X, K, wk, seeds)) < K:
-            warnings.warn(f"Number of distinct points ({n}) is smaller than n_components ({K}): some "
-                          "components can only repeat others; use fewer components",
-                          _also_sklearn(ConvergenceWarning), stacklevel=5)
+        _warn_few_distinct(_count_distinct(X, K, wk, seeds), K, 'n_components', stacklevel=5)
         return m_step_from_responsibilities(X, resp, arrays, ws, self.reg_covar)
 
     def _em_run(self, X, w, state:tuple, lower_bound:float, var_floor, ws) -> tuple:
