@@ -52,12 +52,14 @@ class _FitChecks:
 
     def _check_data(self, X, w):
         "Enough samples with positive weight for K components, and values whose squares do not overflow."
-        N = len(X)
+        self._check_sizes(len(X), int(np.count_nonzero(w)), float(max(X.max(), -X.min())), X.dtype)
+
+    def _check_sizes(self, N:int, n_pos:int, big:float, dtype):
+        "`_check_data` from N samples, n_pos of positive weight, and max |x| = big (for dask: from one pass)."
         if N < 2: raise ValueError(f"X has {N} sample: need at least 2 samples to fit a mixture")
-        _check_n_components(self.n_components, int(np.count_nonzero(w)), N)
-        big = float(max(X.max(), -X.min()))                             # max |x|, without an (N, D) temporary
-        if big > np.sqrt(np.finfo(X.dtype).max / N) / 10:
-            raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {X.dtype}; "
+        _check_n_components(self.n_components, n_pos, N)
+        if big > np.sqrt(np.finfo(dtype).max / N) / 10:
+            raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {np.dtype(dtype)}; "
                              "rescale the data (e.g. standardise it)")
 
     def _validated_inits(self, D:int, dtype) -> tuple:
