@@ -41,8 +41,8 @@ def _design(Xb, c, covariance_type:str, out, scale:float=1.):
     "Design matrix F (F, b) of a block (b, D), one column per row, x̃ = (x - c)·scale; in `out`, its last row ones."
     b, D = Xb.shape
     F = out[:, :b]
-    np.subtract(Xb.T, c[:, None], out=F[:D])
-    if scale != 1: F[:D] *= scale                                       # k-means: a power of two (below), exact
+    if scale == 1: np.subtract(Xb.T, c[:, None], out=F[:D])
+    else: np.subtract(np.multiply(Xb.T, scale, out=F[:D]), scale * c[:, None], out=F[:D])   # k-means: 2^-e, exact
     if covariance_type == 'diag': np.square(F[:D], out=F[D:2 * D])
     elif covariance_type == 'spherical': np.einsum('db,db->b', F[:D], F[:D], out=F[D])
     return F

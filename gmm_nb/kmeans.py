@@ -95,9 +95,9 @@ _KEEP = 1 << 21                                                  # numbers: ever
 
 def _unit(X, c, dtype) -> float:
     "s = 2^e, the smallest power of two > max_nd |x_nd - c_d| (1 if none), e clipped so that s and 1/s are normal."
-    c = np.asarray(c, np.float64)
-    far = float(np.max(np.maximum(X.max(0) - c, c - X.min(0))))     # without an (N, D) temporary
-    e = int(np.frexp(far)[1]) if 0 < far < np.inf else 0              # far = m·2^e, ½ ≤ m < 1
+    c = np.asarray(c, np.float64) / 2
+    half = float(np.max(np.maximum(X.max(0) / 2 - c, c - X.min(0) / 2)))  # halved: finite; no (N, D) temporary
+    e = int(np.frexp(half)[1]) + 1 if half > 0 else 0                 # far = 2·half = m·2^e, ½ ≤ m < 1
     fi = np.finfo(dtype)
     return float(np.ldexp(1., int(np.clip(e, fi.minexp + 1, fi.maxexp - 2))))
 
@@ -120,7 +120,7 @@ class _KMeansWorkspace(_Workspace):
 
     def centred(self, P) -> np.ndarray:
         "Points P (m, D) as the passes measure the rows: (p - c)/s."
-        return (P - self.c) * (1 / self.unit)
+        return P * (1 / self.unit) - self.c * (1 / self.unit)            # as the design: the same bits
 
 def _kmeans_workspace(X, K:int, c, chunk_size=None, pool=None, unit=None) -> _KMeansWorkspace:
     "Blocks, buffers (and threads) for distances to K centres about c, in units s (by default the power of two of X)."
@@ -221,7 +221,11 @@ def _check_kmeans_input(X, K:int, sample_weight) -> tuple:
     _check_int(K, 'K', 1)
     _check_n_components(K, int(np.count_nonzero(w)), len(w))
     w = w / w.max()
-    return X, w, _kmeans_workspace(X, K, weighted_mean(X, w))
+    with np.errstate(over='ignore', invalid='ignore'): c = weighted_mean(X, w)
+    if not np.isfinite(c).all():                                       # sums beyond the largest number: in a unit
+        s = _unit(X, np.zeros(X.shape[1]), X.dtype)
+        c = weighted_mean(X * (1 / s), w) * s
+    return X, w, _kmeans_workspace(X, K, c)
 
 # %% ../nbs/library/21_engine.ipynb #d19bfcba
 def kmeans_plusplus(X:np.ndarray, # Data `(N, D)`
