@@ -126,9 +126,9 @@ def _dask_lloyd(X, w, M, dk:_DaskWorkspace, tol:float, max_iter:int=300) -> np.n
     return M
 
 
-def _dask_distinct(X, w, Xs, K:int, wk, dk:_DaskWorkspace) -> int:
-    "Distinct rows of positive weight, up to K: the sample's; if fewer and rows were left out, the farthest others."
-    n = _count_distinct(Xs, K, wk)
+def _dask_distinct(X, w, Xs, K:int, wk, dk:_DaskWorkspace, seeds=None) -> int:
+    "Distinct rows of positive weight, up to K: the sample's (K if its seeds differ); if fewer, the farthest others."
+    n = _count_distinct(Xs, K, wk, seeds)
     if n == K or X.shape[0] <= max(_SAMPLE_SIZE, 20 * K): return n     # the sample is every row of positive weight
     P = np.unique(Xs, axis=0)
     def farthest(buf, Xb, wb):                                         # (d², row): the block's row farthest from P
@@ -150,11 +150,13 @@ def _dask_start(gm:GaussianMixture, X, w, rng, ws) -> tuple:
     wk = _kmeans_workspace(Xs, K, c)                                   # the sample's: its unit for every pass
     dk = _DaskWorkspace(K, 'spherical', c, ws.dtype, gm.chunk_size, wk.unit)
     if gm.init_params == 'kmeans':
-        M = _lloyd(Xs, K, rng, w_s / w_s.max(), wk, sample_size=None)[0]
+        M, _, seeds = _lloyd(Xs, K, rng, w_s / w_s.max(), wk, sample_size=None)
         M = _dask_lloyd(X, w, M, dk, 1e-4)
-    elif gm.init_params == 'k-means++': M = wk.centred(Xs[_kmeans_plusplus(Xs, K, rng, w_s / w_s.max(), wk)])
-    else: M = wk.centred(Xs[rng.choice(len(Xs), K, replace=False, p=w_s / w_s.sum())])
-    _warn_few_distinct(_dask_distinct(X, w, Xs, K, wk, dk), K, 'n_components', stacklevel=7)
+    else:
+        if gm.init_params == 'k-means++': seeds = _kmeans_plusplus(Xs, K, rng, w_s / w_s.max(), wk)
+        else: seeds = rng.choice(len(Xs), K, replace=False, p=w_s / w_s.sum())
+        M = wk.centred(Xs[seeds])
+    _warn_few_distinct(_dask_distinct(X, w, Xs, K, wk, dk, seeds), K, 'n_components', stacklevel=7)
     Q = _distance_coef(M)
     def resp(Xb, wb):
         "One-hot nearest centre, times the weight."
