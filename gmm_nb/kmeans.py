@@ -89,6 +89,7 @@ from .gaussian import _check_X, _check_int, _check_real
 from .mixture import _check_random_state
 from .covariances import _check_sample_weight, _check_n_components
 from .engine import _Workspace, _design, _means_from_stats, weighted_mean
+from .prediction import _also_sklearn
 
 # %% ../nbs/library/21_engine.ipynb #06237e74
 _KEEP = 1 << 21                                                  # numbers: every block's design kept if they fit
@@ -208,7 +209,6 @@ def _warn_few_distinct(n:int, K:int, name:str='K', stacklevel:int=2):
     "A ConvergenceWarning if the data have n < K distinct points: some of the K centres or components repeat others."
     if n >= K: return
     from gmm_nb.estimator import ConvergenceWarning                     # its module imports this one: imported here
-    from gmm_nb.prediction import _also_sklearn
     what = 'components' if name == 'n_components' else 'clusters'
     warnings.warn(f"Number of distinct points ({n}) is smaller than {name} ({K}): some {what} can only repeat others; "
                   f"use fewer {what}", _also_sklearn(ConvergenceWarning), stacklevel=stacklevel + 1)
