@@ -95,11 +95,11 @@ from .prediction import _also_sklearn
 _KEEP = 1 << 21                                                  # numbers: every block's design kept if they fit
 
 def _unit(X, c, dtype) -> float:
-    "s = 2^e, the smallest power of two > max_nd |x_nd - c_d| (1 if none), e clipped so that s and 1/s are normal."
+    "s: 1 if far = max_nd |x_nd - c_d| squares safely, else 2^e > far (e clipped so that s and 1/s are normal)."
     c = np.asarray(c, np.float64) / 2
     half = float(np.max(np.maximum(X.max(0) / 2 - c, c - X.min(0) / 2)))  # halved: finite; no (N, D) temporary
-    e = int(np.frexp(half)[1]) + 1 if half > 0 else 0                 # far = 2·half = m·2^e, ½ ≤ m < 1
-    fi = np.finfo(dtype)
+    fi, e = np.finfo(dtype), int(np.frexp(half)[1]) + 1              # far = 2·half < 2^e
+    if half == 0 or fi.minexp // 4 < e <= fi.maxexp // 4: return 1.   # 2^±256 (float64), 2^±32 (float32)
     return float(np.ldexp(1., int(np.clip(e, fi.minexp + 1, fi.maxexp - 2))))
 
 class _KMeansWorkspace(_Workspace):
