@@ -37,11 +37,12 @@ def _n_columns(covariance_type:str, D:int) -> int:
     "Rows of a block's design matrix: [x̃, 1] (full, tied), [x̃, x̃², 1] (diag), [x̃, ‖x̃‖², 1] (spherical)."
     return {'full': D + 1, 'tied': D + 1, 'diag': 2 * D + 1, 'spherical': D + 2}[covariance_type]
 
-def _design(Xb, c, covariance_type:str, out):
-    "Design matrix F (F, b) of a block (b, D), one column per row, x̃ = x - c; in `out`, whose last row holds ones."
+def _design(Xb, c, covariance_type:str, out, scale:float=1.):
+    "Design matrix F (F, b) of a block (b, D), one column per row, x̃ = (x - c)·scale; in `out`, its last row ones."
     b, D = Xb.shape
     F = out[:, :b]
-    np.subtract(Xb.T, c[:, None], out=F[:D])
+    if scale == 1: np.subtract(Xb.T, c[:, None], out=F[:D])
+    else: np.subtract(np.multiply(Xb.T, scale, out=F[:D]), scale * c[:, None], out=F[:D])   # k-means: 2^-e, exact
     if covariance_type == 'diag': np.square(F[:D], out=F[D:2 * D])
     elif covariance_type == 'spherical': np.einsum('db,db->b', F[:D], F[:D], out=F[D])
     return F
@@ -186,14 +187,17 @@ def block_statistics(X, # A block of rows `(b, D)`
     return Stats(R @ F.T, _whitened_scatter(Y, R) if ct == 'full' else None, ll)
 
 # %% ../nbs/library/21_engine.ipynb #310f5abc
+def _add64(total, r):
+    "total + r in float64, total updated in place (None: a float64 copy of r): float32 blocks' sums keep their digits."
+    if total is None: return np.array(r, np.float64)
+    total += r
+    return total
+
 def _add_stats(total:Stats|None, s:Stats) -> Stats:
     "total + s, summed in float64, in the order the blocks come (the answer does not depend on who computed them)."
-    if total is None:
-        scatter = None if s.scatter is None else s.scatter.astype(np.float64)
-        return Stats(s.moments.astype(np.float64), scatter, s.log_likelihood)
-    np.add(total.moments, s.moments, out=total.moments)
-    if s.scatter is not None: np.add(total.scatter, s.scatter, out=total.scatter)
-    return total._replace(log_likelihood=total.log_likelihood + s.log_likelihood)
+    t = total or Stats(None, None, 0.)                                  # the first block's: float64 copies
+    scatter = None if s.scatter is None else _add64(t.scatter, s.scatter)
+    return Stats(_add64(t.moments, s.moments), scatter, t.log_likelihood + s.log_likelihood)
 
 # %% ../nbs/library/21_engine.ipynb #17a79e82
 def _scatter_from_stats(stats:Stats, estep:EStep, m, T):
@@ -253,22 +257,23 @@ def block_threads(n_jobs):
         with ThreadPoolExecutor(n, thread_name_prefix='gmm_nb') as ex: yield _Pool(ex, n)
 
 _MIN_THREADED = 1 << 17                                              # numbers in a block's largest array, for threads
-_BLAS = []                                                           # threadpoolctl's controller, made on first use
+_BLAS = dict(lock=threading.Lock(), users=0)                        # and threadpoolctl's controller, made on first use
 
+@contextlib.contextmanager
 def _one_blas_thread():
-    "A context in which the BLAS runs on one thread (threadpoolctl): the block threads are the parallelism."
-    if not _BLAS:
-        from threadpoolctl import ThreadpoolController
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1, user_api='blas')
+    "The BLAS on one thread (threadpoolctl) while any pass is in here: the first in limits it, the last out restores."
+    with _BLAS['lock']:
+        if not _BLAS['users']:
+            if 'controller' not in _BLAS: _BLAS['controller'] = __import__('threadpoolctl').ThreadpoolController()
+            _BLAS['limiter'] = _BLAS['controller'].limit(limits=1, user_api='blas')
+        _BLAS['users'] += 1
+    try: yield
+    finally:
+        with _BLAS['lock']:
+            _BLAS['users'] -= 1
+            if not _BLAS['users']: _BLAS['limiter'].restore_original_limits()
 
 # %% ../nbs/library/21_engine.ipynb #42f25014
-def _add64(total, r):
-    "total + r in float64, total updated in place (None: a float64 copy of r): float32 blocks' sums keep their digits."
-    if total is None: return np.array(r, np.float64)
-    total += r
-    return total
-
 class _Workspace:
     "What the passes over one data set share: the centre c, the blocks, buffers, Σ_n w_n, T (tied), a thread pool."
     def __init__(self, X, K:int, covariance_type:str, c, chunk_size=None, dtype=None, pool:_Pool|None=None):
@@ -284,14 +289,11 @@ class _Workspace:
 
     def map(self, fn):
         "fn(rows, buffers) for every block, in order: on the pool's threads, each with its own buffers, if threaded."
-        if self.pool is None:
-            for sl in self.blocks: yield fn(sl, self.buffers)
-            return
-        ahead = collections.deque()
-        with _one_blas_thread():
+        with contextlib.nullcontext() if self.pool is None else _one_blas_thread():
             if not self.threaded:
                 for sl in self.blocks: yield fn(sl, self.buffers)
                 return
+            ahead = collections.deque()
             for sl in self.blocks:
                 ahead.append(self.pool.executor.submit(self._on_thread, fn, sl))
                 if len(ahead) == 2 * self.pool.n: yield ahead.popleft().result()
@@ -305,10 +307,9 @@ class _Workspace:
 
     def _on_thread(self, fn, sl):
         "fn(sl, buffers) with this thread's own buffers."
-        buf = getattr(self._local, 'buffers', None)
-        if buf is None:
-            buf = self._local.buffers = _Buffers(self.covariance_type, self.K, self.D, self._cols, self.dtype)
-        return fn(sl, buf)
+        if not hasattr(self._local, 'buffers'):
+            self._local.buffers = _Buffers(self.covariance_type, self.K, self.D, self._cols, self.dtype)
+        return fn(sl, self._local.buffers)
 
 # %% ../nbs/library/21_engine.ipynb #6f699af8
 def total_scatter(X, w, ws:_Workspace):

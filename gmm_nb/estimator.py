@@ -14,7 +14,7 @@ from .covariances import (COVARIANCE_TYPES, covariance_shape, _check_covariance_
 from .em import EMHistory, _em_iterations
 from .engine import (fit_workspace, em_step, m_step_from_responsibilities, log_prob_map, singular_floor,
                            block_threads, total_scatter, _exp_floor)
-from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct
+from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct, _warn_few_distinct
 # Prediction and scoring: the methods GaussianMixture inherits, and the checks of X it shares with them (the
 # variational mixture and the model selection import these names from here).
 from .persistence import _Persistence
@@ -52,12 +52,14 @@ class _FitChecks:
 
     def _check_data(self, X, w):
         "Enough samples with positive weight for K components, and values whose squares do not overflow."
-        N = len(X)
+        self._check_sizes(len(X), int(np.count_nonzero(w)), float(max(X.max(), -X.min())), X.dtype)
+
+    def _check_sizes(self, N:int, n_pos:int, big:float, dtype):
+        "`_check_data` from N samples, n_pos of positive weight, and max |x| = big (for dask: from one pass)."
         if N < 2: raise ValueError(f"X has {N} sample: need at least 2 samples to fit a mixture")
-        _check_n_components(self.n_components, int(np.count_nonzero(w)), N)
-        big = float(max(X.max(), -X.min()))                             # max |x|, without an (N, D) temporary
-        if big > np.sqrt(np.finfo(X.dtype).max / N) / 10:
-            raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {X.dtype}; "
+        _check_n_components(self.n_components, n_pos, N)
+        if big > np.sqrt(np.finfo(dtype).max / N) / 10:
+            raise ValueError(f"X has values as large as {big:.3g}: their squares overflow {np.dtype(dtype)}; "
                              "rescale the data (e.g. standardise it)")
 
     def _check_reg_covar(self, X, w, ws, prior:float=0.0):
@@ -124,10 +126,7 @@ class _Runs:
         K = self.n_components
         wk = _kmeans_workspace(X, K, ws.c, self.chunk_size, ws.pool)   # k-means' blocks and buffers, same centre
         resp, arrays, seeds = _initial_resp(X, K, self.init_params, rng, w, wk)
-        if (n := _count_distinct(X, K, wk, seeds)) < K:
-            warnings.warn(f"Number of distinct points ({n}) is smaller than n_components ({K}): some "
-                          "components can only repeat others; use fewer components",
-                          _also_sklearn(ConvergenceWarning), stacklevel=5)
+        _warn_few_distinct(_count_distinct(X, K, wk, seeds), K, 'n_components', stacklevel=5)
         return m_step_from_responsibilities(X, resp, arrays, ws, self.reg_covar)
 
     def _em_run(self, X, w, state:tuple, lower_bound:float, var_floor, ws, given:list) -> tuple:

@@ -84,33 +84,48 @@ def d2_seeds(X:np.ndarray, # Data `(N, D)`
     return np.array(seeds)
 
 # %% ../nbs/library/21_engine.ipynb #3f14473f
+import warnings
 from .gaussian import _check_X, _check_int, _check_real
 from .mixture import _check_random_state
 from .covariances import _check_sample_weight, _check_n_components
 from .engine import _Workspace, _design, _means_from_stats, weighted_mean
+from .prediction import _also_sklearn
 
 # %% ../nbs/library/21_engine.ipynb #06237e74
 _KEEP = 1 << 21                                                  # numbers: every block's design kept if they fit
 
+def _unit(X, c, dtype) -> float:
+    "s: 1 if far = max_nd |x_nd - c_d| squares safely, else 2^e > far (e clipped so that s and 1/s are normal)."
+    c = np.asarray(c, np.float64) / 2
+    half = float(np.max(np.maximum(X.max(0) / 2 - c, c - X.min(0) / 2)))  # halved: finite; no (N, D) temporary
+    fi, e = np.finfo(dtype), int(np.frexp(half)[1]) + 1              # far = 2·half < 2^e
+    if half == 0 or fi.minexp // 4 < e <= fi.maxexp // 4: return 1.   # 2^±256 (float64), 2^±32 (float32)
+    return float(np.ldexp(1., int(np.clip(e, fi.minexp + 1, fi.maxexp - 2))))
+
 class _KMeansWorkspace(_Workspace):
-    "Distances to K centres about c, blocked (spherical design); keeps every block's F if all fit in _KEEP numbers."
-    def __init__(self, X, K:int, c, chunk_size=None, pool=None):
+    "Distances to K centres about c in units s, blocked (spherical design); keeps every block's F if all fit in _KEEP."
+    def __init__(self, X, K:int, c, chunk_size=None, pool=None, unit=None):
         super().__init__(X, K, 'spherical', c, chunk_size, pool=pool)
         self.X, self.kept = X, ({} if len(X) * (self.D + 2) <= _KEEP else None)
+        self.unit = _unit(X, self.c, self.dtype) if unit is None else unit
 
     def design(self, X, sl, buf):
         "Block `sl` of X's design matrix: kept (made on first use) if X is the workspace's own and small, or in `buf`."
         if self.kept is None or X is not self.X:
-            return _design(X[sl], self.c, 'spherical', buf(sl.stop - sl.start)[0])
+            return _design(X[sl], self.c, 'spherical', buf(sl.stop - sl.start)[0], 1 / self.unit)
         F = self.kept.get(sl.start)
         if F is None:
             ones = np.ones((self.D + 2, sl.stop - sl.start), self.dtype)
-            F = self.kept[sl.start] = _design(X[sl], self.c, 'spherical', ones)
+            F = self.kept[sl.start] = _design(X[sl], self.c, 'spherical', ones, 1 / self.unit)
         return F
 
-def _kmeans_workspace(X, K:int, c, chunk_size=None, pool=None) -> _KMeansWorkspace:
-    "Row blocks, buffers (and threads) for distances to K centres about the centre c: the engine's spherical workspace."
-    return _KMeansWorkspace(X, K, c, chunk_size, pool)
+    def centred(self, P) -> np.ndarray:
+        "Points P (m, D) as the passes measure the rows: (p - c)/s."
+        return P * (1 / self.unit) - self.c * (1 / self.unit)            # as the design: the same bits
+
+def _kmeans_workspace(X, K:int, c, chunk_size=None, pool=None, unit=None) -> _KMeansWorkspace:
+    "Blocks, buffers (and threads) for distances to K centres about c, in units s (by default the power of two of X)."
+    return _KMeansWorkspace(X, K, c, chunk_size, pool, unit)
 
 # %% ../nbs/library/21_engine.ipynb #79d98e2b
 def _distance_coef(M) -> np.ndarray:
@@ -122,7 +137,7 @@ def _distance_coef(M) -> np.ndarray:
 def _block_distances(Xb, Q, ws, buf, F=None, clip:bool=True) -> tuple:
     "(A, F): A (m, b) = ‖x̃_n - m_k‖² (≥ 0 if `clip`) of a block Xb to the m centres of Q; F, made if None."
     if F is None:
-        F = _design(Xb, ws.c, 'spherical', buf(len(Xb))[0])
+        F = _design(Xb, ws.c, 'spherical', buf(len(Xb))[0], 1 / ws.unit)
     A = np.matmul(Q.astype(ws.dtype, copy=False), F, out=buf(len(Xb))[1][:len(Q)])
     return (np.maximum(A, 0, out=A) if clip else A), F
 
@@ -147,14 +162,14 @@ def _weighted_draw(rng, p, size=None):
 def _kmeans_plusplus(X, K:int, rng, w, ws) -> np.ndarray:
     "Indices `(K,)` of K seeds by greedy D² sampling: next ∝ w_n·min_j ‖x_n-c_j‖², best of 2+ln K candidates."
     idx = [int(_weighted_draw(rng, w))]
-    d2 = _nearest(X, X[idx] - ws.c, ws)[1]
+    d2 = _nearest(X, ws.centred(X[idx]), ws)[1]
     for _ in range(1, K):
         p = w * d2
         if not p.sum() > 0:                                            # fewer distinct points than seeds
             p = w.copy()
             p[idx] = 0
         cand = _weighted_draw(rng, p, 2 + int(np.log(K)))
-        Q, potential = _distance_coef(X[cand] - ws.c), np.zeros(len(cand))
+        Q, potential = _distance_coef(ws.centred(X[cand])), np.zeros(len(cand))
         keep = len(cand) * len(X) <= 1 << 22
         def block(sl, buf):                                            # Σ_n w_n min(d²_n, ‖x_n - candidate‖²)
             A = _block_distances(X[sl], Q, ws, buf, ws.design(X, sl, buf))[0]
@@ -175,6 +190,29 @@ def _kmeans_plusplus(X, K:int, rng, w, ws) -> np.ndarray:
             for _ in ws.map(update): pass
     return np.array(idx)
 
+# %% ../nbs/library/21_engine.ipynb #7f26a43d
+def _count_distinct(X, K:int, ws, seeds=None, w=None) -> int:
+    "Distinct rows of X `(N, D)` (of positive weight w), up to K: K if the seeds' values differ, else farthest points."
+    if seeds is not None and len(np.unique(X[seeds], axis=0)) == K: return K
+    pos = np.ones(len(X), bool) if w is None else w > 0
+    idx = [int(pos.argmax())]
+    d2 = _nearest(X, ws.centred(X[idx]), ws)[1]
+    while len(idx) < K:
+        j = int(np.where(pos, d2, -1).argmax())
+        if (X[j] == X[idx]).all(1).any(): break                       # the farthest row repeats a chosen one: all do
+        idx.append(j)
+        d2 = np.minimum(d2, _nearest(X, ws.centred(X[j:j + 1]), ws)[1])
+    return len(idx)
+
+# %% ../nbs/library/21_engine.ipynb #0f576147
+def _warn_few_distinct(n:int, K:int, name:str='K', stacklevel:int=2):
+    "A ConvergenceWarning if the data have n < K distinct points: some of the K centres or components repeat others."
+    if n >= K: return
+    from gmm_nb.estimator import ConvergenceWarning                     # its module imports this one: imported here
+    what = 'components' if name == 'n_components' else 'clusters'
+    warnings.warn(f"Number of distinct points ({n}) is smaller than {name} ({K}): some {what} can only repeat others; "
+                  f"use fewer {what}", _also_sklearn(ConvergenceWarning), stacklevel=stacklevel + 1)
+
 # %% ../nbs/library/21_engine.ipynb #512d5b35
 def _check_kmeans_input(X, K:int, sample_weight) -> tuple:
     "(X (N, D), w (N,) / max w, a workspace about the weighted mean): finite numbers, ≥ K rows of positive weight."
@@ -183,7 +221,11 @@ def _check_kmeans_input(X, K:int, sample_weight) -> tuple:
     _check_int(K, 'K', 1)
     _check_n_components(K, int(np.count_nonzero(w)), len(w))
     w = w / w.max()
-    return X, w, _kmeans_workspace(X, K, weighted_mean(X, w))
+    with np.errstate(over='ignore', invalid='ignore'): c = weighted_mean(X, w)
+    if not np.isfinite(c).all():                                       # sums beyond the largest number: in a unit
+        s = _unit(X, np.zeros(X.shape[1]), X.dtype)
+        c = weighted_mean(X * (1 / s), w) * s
+    return X, w, _kmeans_workspace(X, K, c)
 
 # %% ../nbs/library/21_engine.ipynb #d19bfcba
 def kmeans_plusplus(X:np.ndarray, # Data `(N, D)`
@@ -194,6 +236,7 @@ def kmeans_plusplus(X:np.ndarray, # Data `(N, D)`
     "K seeds by greedy D² sampling: each new seed ∝ w_n·min_j ‖x_n-c_j‖², best of 2+ln K candidates."
     X, w, ws = _check_kmeans_input(X, K, sample_weight)
     idx = _kmeans_plusplus(X, K, _check_random_state(random_state), w, ws)
+    _warn_few_distinct(_count_distinct(X, K, ws, idx, w), K)
     return X[idx].copy(), idx
 
 # %% ../nbs/library/21_engine.ipynb #78868b48
@@ -261,12 +304,12 @@ def _lloyd(X, K:int, rng, w, ws, tol:float=1e-4, max_iter:int=300, sample_size:i
     if n_s is not None and len(pos) > n_s:
         sub = np.sort(rng.choice(pos, n_s, replace=False))
         Xs = X[sub]                                                      # one copy: its workspace keeps its blocks' F
-        ws_s = _kmeans_workspace(Xs, K, ws.c, pool=ws.pool)
+        ws_s = _kmeans_workspace(Xs, K, ws.c, pool=ws.pool, unit=ws.unit)
         seeds = sub[_kmeans_plusplus(Xs, K, rng, w[sub], ws_s)]
-        M = _lloyd_from(Xs, w[sub], X[seeds] - ws.c, ws_s, tol, max_iter)[0]
+        M = _lloyd_from(Xs, w[sub], ws.centred(X[seeds]), ws_s, tol, max_iter)[0]
     else:
         seeds = _kmeans_plusplus(X, K, rng, w, ws)
-        M = X[seeds] - ws.c
+        M = ws.centred(X[seeds])
     return *_lloyd_from(X, w, M, ws, tol, max_iter), seeds
 
 # %% ../nbs/library/21_engine.ipynb #bc39dcc6
@@ -283,8 +326,9 @@ def kmeans(X:np.ndarray, # Data `(N, D)`
     _check_int(max_iter, 'max_iter', 1)
     _check_real(tol, 'tol')
     if sample_size is not None: _check_int(sample_size, 'sample_size', 1)
-    M, labels, _ = _lloyd(X, K, _check_random_state(random_state), w, ws, tol, max_iter, sample_size)
-    return (ws.c + M).astype(X.dtype), labels
+    M, labels, seeds = _lloyd(X, K, _check_random_state(random_state), w, ws, tol, max_iter, sample_size)
+    _warn_few_distinct(_count_distinct(X, K, ws, seeds, w), K)
+    return (ws.c + ws.unit * M).astype(X.dtype), labels
 
 # %% ../nbs/library/21_engine.ipynb #caaed387
 INIT_PARAMS = ('kmeans', 'k-means++', 'random', 'random_from_data')
@@ -297,7 +341,7 @@ def _initial_labels(X, K:int, init_params:str, rng, w, ws) -> tuple:
         seeds = _kmeans_plusplus(X, K, rng, w, ws)
     else:
         seeds = rng.choice(len(X), K, replace=False, p=w / w.sum())
-    labels = _nearest(X, X[seeds] - ws.c, ws)[0]
+    labels = _nearest(X, ws.centred(X[seeds]), ws)[0]
     labels[seeds] = np.arange(K)
     return labels, seeds
 
@@ -311,15 +355,3 @@ def _initial_resp(X, K:int, init_params:str, rng, w, ws) -> tuple:
     labels, seeds = _initial_labels(X, K, init_params, rng, np.asarray(w, np.float64), ws)
     ks = np.arange(K)[:, None]
     return (lambda lb, wb: (lb == ks) * wb), (labels, w), seeds
-
-# %% ../nbs/library/21_engine.ipynb #7f26a43d
-def _count_distinct(X, K:int, ws, seeds=None) -> int:
-    "How many distinct rows X `(N, D)` has, up to K: K if the seeds' values differ, else by a farthest-point traversal."
-    if seeds is not None and len(np.unique(X[seeds], axis=0)) == K: return K
-    idx, d2 = [0], _nearest(X, X[:1] - ws.c, ws)[1]
-    while len(idx) < K:
-        j = int(d2.argmax())
-        if (X[j] == X[idx]).all(1).any(): break                       # the farthest row repeats a chosen one: all do
-        idx.append(j)
-        d2 = np.minimum(d2, _nearest(X, X[j:j + 1] - ws.c, ws)[1])
-    return len(idx)

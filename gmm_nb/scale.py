@@ -8,9 +8,10 @@ import numpy as np
 from .gaussian import _check_X, _is_dask
 from .mixture import _log_sum_exp
 from .covariances import _check_sample_weight, _check_n_components
-from .engine import (_Workspace, _add64, _exp_floor, total_scatter, singular_floor, e_step_coefficients, log_prob_block,
-                           m_step_from_responsibilities)
-from .kmeans import _kmeans_workspace, _distance_coef, _lloyd_block, _lloyd, _kmeans_plusplus, _centres_update
+from .engine import (_Workspace, _Buffers, _add64, _exp_floor, total_scatter, singular_floor, e_step_coefficients,
+                           log_prob_block, m_step_from_responsibilities)
+from .kmeans import (_kmeans_workspace, _distance_coef, _block_distances, _lloyd_block, _lloyd, _kmeans_plusplus,
+                           _centres_update, _count_distinct, _warn_few_distinct)
 from .em import EMHistory
 from .estimator import GaussianMixture
 
@@ -35,35 +36,51 @@ def _tree_sum(parts:list, add):
 
 class _DaskWorkspace:
     "The engine's workspace for row-chunked dask arrays: each pass a map over the chunks (in blocks) and a tree sum."
-    def __init__(self, K:int, covariance_type:str, c, dtype, chunk_size=None):
+    def __init__(self, K:int, covariance_type:str, c, dtype, chunk_size=None, unit:float=1.):
         self.covariance_type, self.K, self.D, self.dtype = covariance_type, K, len(c), np.dtype(dtype)
         self.c, self.chunk_size, self.pool, self.w_sum, self.T = np.asarray(c, dtype), chunk_size, None, None, None
+        self.unit = unit                                                   # k-means: the unit of its distances
 
     def reduce(self, fn, arrays:tuple, add=None):
-        """fn(buffers, *blocks) for every block of every chunk, added up with `add` (default: in float64):
+        """fn(buffers, *blocks) for every block of every non-empty chunk, added up with `add` (default: in float64):
         by chunk, then a tree."""
         import dask
         add, K, ct, c, dt, cs = add or _add64, self.K, self.covariance_type, self.c, self.dtype, self.chunk_size
         def chunk(*parts): return _Workspace(parts[0], K, ct, c, cs, dt).reduce(fn, parts, add)
-        sums = [dask.delayed(chunk, pure=False)(*p) for p in zip(*(_row_chunks(a) for a in arrays))]
+        parts = zip(arrays[0].chunks[0], *(_row_chunks(a) for a in arrays))
+        sums = [dask.delayed(chunk, pure=False)(*p) for n, *p in parts if n]     # empty chunks have nothing to add
         return dask.compute(_tree_sum(sums, add))[0]
 
 # %% ../nbs/library/26_scale.ipynb #0a7cc6ca
+def _known_sizes(a, name:str):
+    "A dask array's chunk sizes must be known before anything is computed (after boolean indexing they are not)."
+    if any(np.isnan(n) for n in a.shape):
+        raise ValueError(f"{name} has chunks of unknown size (as after boolean indexing): "
+                         f"call {name}.compute_chunk_sizes() first")
+
+
+def _check_dask_X(X):
+    "X's shape, checked before anything is computed: 2-D, chunk sizes known, rows and columns (as `_check_X` says)."
+    if X.ndim != 2: raise ValueError(f"X must be a 2-D dask array (n_samples, n_features), got {X.ndim} dimensions")
+    _known_sizes(X, 'X')
+    if 0 in X.shape: _check_X(np.empty(X.shape))                        # its message: no rows, or no features
+
+
 def _dask_data(X, sample_weight) -> tuple:
     """(X, w): X (N, D) in one chunk across the columns, w (N,) with X's row chunks;
     shapes checked, values by the first pass."""
     import dask.array as da
-    if X.ndim != 2: raise ValueError(f"X must be a 2-D dask array (n_samples, n_features), got {X.ndim} dimensions")
-    if any(np.isnan(n) for n in X.shape):
-        raise ValueError("X has chunks of unknown size: call X.compute_chunk_sizes() first")
+    _check_dask_X(X)
     X = X.rechunk({1: -1})
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    N, dtype = X.shape[0], X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     if sample_weight is None:                                          # ones, where X's chunks are
         return X, X.map_blocks(lambda b: np.ones(len(b), dtype), drop_axis=1, dtype=dtype)
-    w = sample_weight if _is_dask(sample_weight) else da.from_array(np.asarray(sample_weight), chunks=X.chunks[0])
-    if w.shape != (X.shape[0],):
-        raise ValueError(f"sample_weight must have shape ({X.shape[0]},), one weight per sample, got shape {w.shape}")
-    return X, w.astype(dtype).rechunk(X.chunks[0])
+    if not _is_dask(sample_weight):                                    # in memory: checked as in memory
+        return X, da.from_array(_check_sample_weight(sample_weight, N, dtype), chunks=(X.chunks[0],))
+    _known_sizes(sample_weight, 'sample_weight')
+    if sample_weight.shape != (N,):                                   # the message in memory, from a stand-in
+        _check_sample_weight(np.broadcast_to(1., sample_weight.shape), N)
+    return X, sample_weight.astype(dtype).rechunk((X.chunks[0],))     # chunks of any size, 0 too
 
 
 def _check_block(Xb, wb) -> np.ndarray:
@@ -74,17 +91,17 @@ def _check_block(Xb, wb) -> np.ndarray:
 
 
 def _first_pass(X, w, D:int) -> tuple:
-    "One pass, every block checked: N, the number of positive weights, Σ w, Σ w x (D,), max w."
+    "One pass, every block checked: N, the number of positive weights, Σ w, Σ w x (D,), max w, max |x|."
     def block(buf, Xb, wb):
         Xb = _check_block(Xb, wb)
-        return np.r_[len(Xb), np.count_nonzero(wb), wb.sum(dtype=np.float64), wb @ Xb, wb.max()]
+        return np.r_[len(Xb), np.count_nonzero(wb), wb.sum(dtype=np.float64), wb @ Xb, wb.max(), Xb.max(), -Xb.min()]
     def add(a, b):
         if a is None: return np.array(b, np.float64)
-        a[:-1] += b[:-1]
-        a[-1] = max(a[-1], b[-1])
+        a[:-3] += b[:-3]
+        np.maximum(a[-3:], b[-3:], out=a[-3:])
         return a
     r = _DaskWorkspace(1, 'spherical', np.zeros(D), X.dtype).reduce(block, (X, w), add)
-    return int(r[0]), int(r[1]), r[2], r[3:3 + D], r[-1]
+    return int(r[0]), int(r[1]), r[2], r[3:3 + D], r[-3], max(r[-2:])
 
 # %% ../nbs/library/26_scale.ipynb #a3008cc4
 _SAMPLE_SIZE = 20_000
@@ -97,16 +114,32 @@ def _sample(X, w, K:int, rng) -> tuple:
     return Xs[ws > 0], ws[ws > 0]
 
 
-def _dask_lloyd(X, w, M, wk:_DaskWorkspace, tol:float, max_iter:int=300) -> np.ndarray:
-    """Lloyd's iterations on all the rows from the centred centres M, each a map and a sum;
+def _dask_lloyd(X, w, M, dk:_DaskWorkspace, tol:float, max_iter:int=300) -> np.ndarray:
+    """Lloyd's iterations on all the rows from the centred centres M (in dk's unit), each a map and a sum;
     until Σ‖ΔM‖² ≤ tol·(mean variance)."""
     threshold = None
     for _ in range(max_iter):
         Q = _distance_coef(M)
-        S = wk.reduce(lambda buf, Xb, wb: _lloyd_block(Xb, wb, Q, wk, buf)[0], (X, w))
-        M, shift, threshold = _centres_update(S, M, wk, tol, threshold)   # the update and stopping rule of K-means
+        S = dk.reduce(lambda buf, Xb, wb: _lloyd_block(Xb, wb, Q, dk, buf)[0], (X, w))
+        M, shift, threshold = _centres_update(S, M, dk, tol, threshold)   # the update and stopping rule of K-means
         if shift <= threshold: break
     return M
+
+
+def _dask_distinct(X, w, Xs, K:int, wk, dk:_DaskWorkspace, seeds=None) -> int:
+    "Distinct rows of positive weight, up to K: the sample's (K if its seeds differ); if fewer, the farthest others."
+    n = _count_distinct(Xs, K, wk, seeds)
+    if n == K or X.shape[0] <= max(_SAMPLE_SIZE, 20 * K): return n     # the sample is every row of positive weight
+    P = np.unique(Xs, axis=0)
+    def farthest(buf, Xb, wb):                                         # (d², row): the block's row farthest from P
+        d2 = np.where(wb > 0, _block_distances(Xb, Q, dk, buf)[0].min(0), -1)
+        return d2.max(), Xb[d2.argmax()]
+    while len(P) < K:
+        Q = _distance_coef(wk.centred(P))
+        x = dk.reduce(farthest, (X, w), lambda t, r: r if t is None or r[0] > t[0] else t)[1]
+        if (P == x).all(1).any(): break                                # the farthest row repeats one of P: all do
+        P = np.r_[P, x[None]]
+    return len(P)
 
 
 def _dask_start(gm:GaussianMixture, X, w, rng, ws) -> tuple:
@@ -114,16 +147,20 @@ def _dask_start(gm:GaussianMixture, X, w, rng, ws) -> tuple:
     K, c = gm.n_components, ws.c
     Xs, w_s = _sample(X, w, K, rng)
     _check_n_components(K, len(Xs), len(Xs))
-    wk = _kmeans_workspace(Xs, K, c)
+    wk = _kmeans_workspace(Xs, K, c)                                   # the sample's: its unit for every pass
+    dk = _DaskWorkspace(K, 'spherical', c, ws.dtype, gm.chunk_size, wk.unit)
     if gm.init_params == 'kmeans':
-        M = _lloyd(Xs, K, rng, w_s / w_s.max(), wk, sample_size=None)[0]
-        M = _dask_lloyd(X, w, M, _DaskWorkspace(K, 'spherical', c, ws.dtype, gm.chunk_size), 1e-4)
-    elif gm.init_params == 'k-means++': M = Xs[_kmeans_plusplus(Xs, K, rng, w_s / w_s.max(), wk)] - c
-    else: M = Xs[rng.choice(len(Xs), K, replace=False, p=w_s / w_s.sum())] - c
-    Q, kd = _distance_coef(M), _DaskWorkspace(K, 'spherical', c, ws.dtype)
+        M, _, seeds = _lloyd(Xs, K, rng, w_s / w_s.max(), wk, sample_size=None)
+        M = _dask_lloyd(X, w, M, dk, 1e-4)
+    else:
+        if gm.init_params == 'k-means++': seeds = _kmeans_plusplus(Xs, K, rng, w_s / w_s.max(), wk)
+        else: seeds = rng.choice(len(Xs), K, replace=False, p=w_s / w_s.sum())
+        M = wk.centred(Xs[seeds])
+    _warn_few_distinct(_dask_distinct(X, w, Xs, K, wk, dk, seeds), K, 'n_components', stacklevel=7)
+    Q = _distance_coef(M)
     def resp(Xb, wb):
         "One-hot nearest centre, times the weight."
-        labels = _lloyd_block(Xb, wb, Q, kd, _kmeans_workspace(Xb, K, c).buffers)[1]
+        labels = _lloyd_block(Xb, wb, Q, dk, _Buffers('spherical', K, dk.D, len(Xb), dk.dtype))[1]
         return (labels == np.arange(K)[:, None]) * wb
     return m_step_from_responsibilities(X, resp, (X, w), ws, gm.reg_covar)
 
@@ -147,10 +184,9 @@ def _fit_dask(gm:GaussianMixture, X, sample_weight, labels:bool):
                          "which is not offered for dask arrays: use 'kmeans', 'k-means++' or 'random_from_data'")
     X, w = _dask_data(X, sample_weight)
     D = X.shape[1]
-    N, n_pos, w_sum, wx, w_max = _first_pass(X, w, D)
+    N, n_pos, w_sum, wx, w_max, big = _first_pass(X, w, D)
     if X.dtype != w.dtype: X = X.astype(w.dtype)                       # checked numbers: now as floats
-    if N < 2: raise ValueError(f"X has {N} sample: need at least 2 samples to fit a mixture")
-    _check_n_components(gm.n_components, n_pos, N)
+    gm._check_sizes(N, n_pos, big, X.dtype)                            # the estimator's checks, from the first pass
     inits, n_w, c = gm._validated_inits(D, X.dtype), w_sum, wx / w_sum
     if sample_weight is not None:                                      # as in memory: divided by the largest weight
         w, w_sum = w / w_max, w_sum / w_max
@@ -169,11 +205,13 @@ def _fit_dask(gm:GaussianMixture, X, sample_weight, labels:bool):
 def _predict_dask(gm:GaussianMixture, X, what:str):
     "The estimator's predictions of a dask array, as a dask array: chunk by chunk, lazily."
     gm._check_is_fitted()
-    if X.ndim != 2 or X.shape[1] != gm.n_features_in_:
-        raise ValueError(f"X has {X.shape[-1]} features, but {type(gm).__name__} is expecting "
+    _check_dask_X(X)
+    if X.shape[1] != gm.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {type(gm).__name__} is expecting "
                          f"{gm.n_features_in_} features as input")
-    X = X.rechunk({1: -1})
+    X, K = X.rechunk({1: -1}), gm.n_components
     dtype = np.intp if what == 'labels' else np.result_type(X.dtype, gm.means_.dtype)
-    f = lambda b: gm._predict_blocks(b, what)
-    if what == 'proba': return X.map_blocks(f, dtype=dtype, chunks=(X.chunks[0], (gm.n_components,)))
+    def f(b):                                                           # an empty chunk: an empty answer
+        return gm._predict_blocks(b, what) if len(b) else np.empty((0, K) if what == 'proba' else 0, dtype)
+    if what == 'proba': return X.map_blocks(f, dtype=dtype, chunks=(X.chunks[0], (K,)))
     return X.map_blocks(f, dtype=dtype, drop_axis=1)
