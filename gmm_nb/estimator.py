@@ -66,6 +66,9 @@ class _FitChecks:
         "Warn if reg_covar (+ `prior`, a prior's) ≥ 1/10 of the data's largest variance: components that wide merge."
         T = ws.T if ws.T is not None else total_scatter(X, w, ws)
         v = float(np.diag(T).max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
+        if v == 0 and (s := float(abs(X - ws.c).max())) > 0:         # points apart, variances below the smallest float
+            raise ValueError(f"X spreads only {s:.3g} about its centre: its squares underflow {np.dtype(ws.dtype)}; "
+                             "rescale the data (e.g. standardise it)")
         if self.reg_covar + prior >= v / 10 and v > 0:              # (all points equal: nothing to merge)
             what = f"reg_covar={self.reg_covar!r}" if self.reg_covar >= prior else "covariance_prior"
             warnings.warn(f"{what} is large compared with the data's variances (the largest is {v:.3g}): every "
