@@ -312,11 +312,11 @@ class _Workspace:
         return fn(sl, self._local.buffers)
 
 # %% ../nbs/library/21_engine.ipynb #6f699af8
-def total_scatter(X, w, ws:_Workspace):
-    "T = Σ_n w_n x̃_n x̃_nᵀ (D, D), block by block, summed in float64."
+def total_scatter(X, w, ws:_Workspace, diag:bool=False):
+    "T = Σ_n w_n x̃_n x̃_nᵀ (D, D), or only its diagonal (D,) if `diag`, block by block, summed in float64."
     def block(buf, Xb, wb):
         Xt = _design(Xb, ws.c, 'tied', buf(len(Xb))[0])[:ws.D]
-        return (Xt * wb) @ Xt.T
+        return (Xt * Xt) @ wb if diag else (Xt * wb) @ Xt.T
     return ws.reduce(block, (X, w)).astype(np.float64)
 
 def weighted_mean(X, w) -> np.ndarray:

@@ -64,8 +64,8 @@ class _FitChecks:
 
     def _check_reg_covar(self, X, w, ws, prior:float=0.0):
         "Warn if reg_covar (+ `prior`, a prior's) ≥ 1/10 of the data's largest variance: components that wide merge."
-        T = ws.T if ws.T is not None else total_scatter(X, w, ws)
-        v = float(np.diag(T).max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
+        T = np.diag(ws.T) if ws.T is not None else total_scatter(X, w, ws, diag=True)   # (D,): no D × D for this
+        v = float(T.max()) / ws.w_sum                       # Σ_n w_n (x_nd - x̄_d)² / Σ_n w_n, largest d
         if v == 0 and (s := float(abs(X - ws.c).max())) > 0:         # points apart, variances below the smallest float
             raise ValueError(f"X spreads only {s:.3g} about its centre: its squares underflow {np.dtype(ws.dtype)}; "
                              "rescale the data (e.g. standardise it)")

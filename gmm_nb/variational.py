@@ -296,8 +296,8 @@ def _priors(self:BayesianGaussianMixture, X, w, ws) -> VBPriors:
     if self.covariance_prior is not None: W0inv = self._check_covariance_prior(D)
     elif ws.w_sum - 1 <= 0: raise ValueError(_ONE_POINT)
     else:                                                          # Σ_n w_n (x_n - x̄)(x_n - x̄)ᵀ / (Σ_n w_n - 1)
-        T = (ws.T if ws.T is not None else total_scatter(X, w, ws)) / (ws.w_sum - 1)
-        W0inv = {'full': T, 'tied': T, 'diag': np.diag(T).copy(), 'spherical': np.diag(T).mean()}[ct]
+        T = (ws.T if ws.T is not None else total_scatter(X, w, ws, diag=ct in ('diag', 'spherical'))) / (ws.w_sum - 1)
+        W0inv = T.mean() if ct == 'spherical' else T                     # (D, D) full and tied, (D,) diag
     return VBPriors(self.weight_concentration_prior_type, a0, b0, m0 - ws.c, float(nu0), W0inv)
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #bd4ae06c
