@@ -6,13 +6,14 @@
 from __future__ import annotations
 import sys, warnings
 import numpy as np
+from dataclasses import dataclass
 from .gaussian import _check_X, _check_int, _is_dask
 from .mixture import _log_sum_exp, sample_mixture
-from .covariances import information_criteria
+from .covariances import information_criteria, n_parameters
 from .engine import log_prob_map, _exp_floor
 
 # %% auto #0
-__all__ = ['NotFittedError']
+__all__ = ['NotFittedError', 'MixtureSummary']
 
 # %% ../nbs/library/20a_prediction.ipynb #3e21e087
 class NotFittedError(ValueError, AttributeError):
@@ -102,26 +103,29 @@ class _FittedChecks:
 
 # %% ../nbs/library/20a_prediction.ipynb #61a699de
 class _PredictionMixin(_FittedChecks):
-    "What a fitted mixture answers: ln p(x_n), γ(z_nk), labels, BIC/AIC and samples (`GaussianMixture` inherits it)."
+    "What a fitted mixture answers: ln p(x_n), γ(z_nk), labels, criteria, samples (`GaussianMixture` inherits it)."
     def _log_prob_blocks(self, fn, X):
         "fn(rows, A) for every block of X, in order: A (K, b) = ln π_k N(x_n|μ_k,Σ_k), the fitted mixture's E step."
         return log_prob_map(fn, X, self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type,
                             self.chunk_size, self.n_jobs)
 
     def _predict_blocks(self, X, what:str) -> np.ndarray:
-        "Block by block: ln p(x_n) (N,) if what='log_norm', γ(z_nk) (N, K) if 'proba', argmax_k γ(z_nk) if 'labels'."
+        """Block by block: ln p(x_n) (N,) if what='log_norm', γ(z_nk) (N, K) if 'proba', argmax_k γ(z_nk) if 'labels',
+        (ln p(x_n), ln max_k γ(z_nk)) (N, 2) if 'log_max'."""
         if _is_dask(X): return __import__('gmm_nb.scale').scale._predict_dask(self, X, what)   # chunk by chunk
         X = self._check_predict_X(X)
         dtype = np.result_type(X, self.means_)
-        shape = (len(X), len(self.weights_)) if what == 'proba' else len(X)
+        shape = {'proba': (len(X), len(self.weights_)), 'log_max': (len(X), 2)}.get(what, len(X))
         out, floor = np.empty(shape, np.intp if what == 'labels' else dtype), _exp_floor(dtype)
         def block(sl, A):
             "Fill out[sl]; the first row whose ln p is not finite, or None."
             if what == 'labels': out[sl] = A.argmax(0)
+            elif what == 'log_max': out[sl, 1] = A.max(0)               # ln π_ẑ N(x_n|μ_ẑ,Σ_ẑ), ẑ = argmax
             log_px = _log_sum_exp(A, out=A if what == 'proba' else None, floor=floor)
             if not np.isfinite(log_px).all(): return sl.start + int(np.argmin(np.isfinite(log_px)))
             if what == 'log_norm': out[sl] = log_px
             elif what == 'proba': out[sl] = A.T
+            elif what == 'log_max': out[sl, 0], out[sl, 1] = log_px, out[sl, 1] - log_px
         for n in self._log_prob_blocks(block, X):
             if n is not None: raise _too_far(X, n)    # ln p = -inf: (x - μ_k)ᵀΛ_k(x - μ_k) overflowed for every k
         return out
@@ -152,6 +156,29 @@ class _PredictionMixin(_FittedChecks):
         log_px = self.score_samples(X)
         return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[1]
 
+    def uncertainty(self, X) -> np.ndarray:
+        "mclust's uncertainty 1 - max_k γ(z_nk), shape (N,): 0 for a point that one component claims outright."
+        return -np.expm1(self._predict_blocks(X, 'log_max')[:, 1])     # 1 - e^{ln max γ}, accurate near 0
+
+    def icl(self, X) -> float:
+        "Integrated completed likelihood BIC - 2 Σ_n ln γ(z_nẑ), ẑ_n = argmax_k γ(z_nk) (lower is better)."
+        return self._classification_criteria(X)[3]
+
+    def _classification_criteria(self, X) -> tuple:
+        "(ln p(X|θ), N, BIC, ICL) from one pass over the blocks of X."
+        L = self._predict_blocks(X, 'log_max')
+        (log_lik, log_max), N = np.asarray(L.sum(0)).tolist(), L.shape[0]      # a dask array: computed here
+        bic = information_criteria(log_lik, self.covariance_type, *self.means_.shape, N)[0]
+        return log_lik, N, bic, bic - 2 * log_max
+
+    def summary(self, X) -> MixtureSummary:
+        "What mclust's summary() shows: ln p(X|θ), N, p, BIC, ICL, the clustering table, π_k and μ_k, on X."
+        log_lik, N, bic, icl = self._classification_criteria(X)
+        (K, D), ct = self.means_.shape, self.covariance_type
+        counts = np.asarray(np.bincount(self.predict(X), minlength=K))
+        return MixtureSummary(ct, _mclust_name(ct, K, D), K, log_lik, N, n_parameters(ct, K, D), bic, icl, counts,
+                              self.weights_, self.means_, self.covariances_)
+
     def sample(self, n_samples:int=1) -> tuple:
         "Draw (X (n_samples, D), labels (n_samples,)) from the fitted mixture: z ~ π, then x ~ N(μ_z, Σ_z)."
         self._check_is_fitted()
@@ -164,3 +191,50 @@ def _too_far(X, n:int) -> ValueError:
     "The error for X[n], whose density underflows for every component: which row, how large, what to do."
     return ValueError(f"X[{n}] is too far from every component for its density to be represented (values as large as "
                       f"{np.abs(X[n]).max():.3g}): rescale the data as the model was fitted, or check X[{n}]")
+
+# %% ../nbs/library/20a_prediction.ipynb #4a3681f1
+_MCLUST_MODELS = {'VII': 'spherical, varying volume', 'VVI': 'diagonal, varying volume and shape',
+                  'EEE': 'ellipsoidal, equal volume, shape and orientation',
+                  'VVV': 'ellipsoidal, varying volume, shape, and orientation', 'XII': 'spherical multivariate normal',
+                  'XXI': 'diagonal multivariate normal', 'XXX': 'ellipsoidal multivariate normal',
+                  'X': 'univariate normal', 'E': 'univariate, equal variance', 'V': 'univariate, unequal variance'}
+
+def _mclust_name(covariance_type:str, K:int, D:int) -> str:
+    "mclust's name of the model with K components in D dimensions: VII, VVI, EEE, VVV (XII, XXI, XXX if K = 1)."
+    if D == 1: return 'X' if K == 1 else 'E' if covariance_type == 'tied' else 'V'
+    if K == 1: return {'spherical': 'XII', 'diag': 'XXI'}.get(covariance_type, 'XXX')
+    return {'spherical': 'VII', 'diag': 'VVI', 'tied': 'EEE', 'full': 'VVV'}[covariance_type]
+
+# %% ../nbs/library/20a_prediction.ipynb #2c3b8004
+def _row(cells, label:str='', fmt:str='') -> str:
+    "One line of a printed table: a label, then the cells right-aligned, each formatted by fmt."
+    return f"{label:<5}" + "".join(f"{c:>10{fmt}}" for c in cells)
+
+@dataclass(eq=False)
+class MixtureSummary:
+    "What mclust's summary() shows of a fitted mixture on data X; BIC and ICL in scikit-learn's sign (lower is better)."
+    covariance_type: str         # ours: 'spherical', 'diag', 'tied' or 'full'
+    mclust_name: str             # mclust's: VII, VVI, EEE, VVV (XII, XXI, XXX for K = 1; X, E, V for D = 1)
+    n_components: int            # K
+    log_likelihood: float        # ln p(X|θ) = Σ_n ln p(x_n)
+    n: int                       # N, the rows of X
+    df: int                      # free parameters p
+    bic: float                   # -2 ln p(X|θ) + p ln N
+    icl: float                   # BIC - 2 Σ_n ln max_k γ(z_nk)
+    clustering: np.ndarray       # (K,): how many x_n have argmax_k γ(z_nk) = k
+    weights: np.ndarray          # π (K,)
+    means: np.ndarray            # μ (K, D)
+    covariances: np.ndarray      # Σ, in the shape of covariance_type
+
+    def __repr__(self) -> str:
+        K, name = self.n_components, self.mclust_name
+        head = [f"mclust {name} ({_MCLUST_MODELS[name]}) model with {K} component{'s' * (K > 1)}",
+                f"= GaussianMixture({K}, covariance_type={self.covariance_type!r})", "",
+                " log-likelihood      n    df        BIC        ICL",
+                f"{self.log_likelihood:15.3f}{self.n:7d}{self.df:6d}{self.bic:11.3f}{self.icl:11.3f}",
+                "(BIC, ICL: lower is better; mclust prints -BIC and -ICL)", ""]
+        tables = [("Clustering table:", [self.clustering], 'd'), ("Mixing probabilities:", [self.weights], '.5f'),
+                  ("Means:", self.means.T, '.6g')]
+        body = [line for title, rows, fmt in tables for line in [title, _row(range(K))]
+                + [_row(r, f"[{d}]" if len(rows) > 1 else '', fmt) for d, r in enumerate(rows)] + ['']]
+        return "\n".join(head + body[:-1])

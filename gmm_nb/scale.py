@@ -209,9 +209,9 @@ def _predict_dask(gm:GaussianMixture, X, what:str):
     if X.shape[1] != gm.n_features_in_:
         raise ValueError(f"X has {X.shape[1]} features, but {type(gm).__name__} is expecting "
                          f"{gm.n_features_in_} features as input")
-    X, K = X.rechunk({1: -1}), gm.n_components
+    X, width = X.rechunk({1: -1}), {'proba': gm.n_components, 'log_max': 2}.get(what)   # columns of the answer
     dtype = np.intp if what == 'labels' else np.result_type(X.dtype, gm.means_.dtype)
     def f(b):                                                           # an empty chunk: an empty answer
-        return gm._predict_blocks(b, what) if len(b) else np.empty((0, K) if what == 'proba' else 0, dtype)
-    if what == 'proba': return X.map_blocks(f, dtype=dtype, chunks=(X.chunks[0], (K,)))
+        return gm._predict_blocks(b, what) if len(b) else np.empty((0, width) if width else 0, dtype)
+    if width: return X.map_blocks(f, dtype=dtype, chunks=(X.chunks[0], (width,)))
     return X.map_blocks(f, dtype=dtype, drop_axis=1)

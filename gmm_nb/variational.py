@@ -217,11 +217,11 @@ class _Absent:
     def __init__(self, name:str): self.name = name
     def __get__(self, obj, owner=None):
         raise AttributeError(f"BayesianGaussianMixture has no {self.name!r}: it is compared by its lower bound "
-                             "(lower_bound_), and saved with pickle; GaussianMixture has bic, aic, save and load")
+                             "(lower_bound_) and pickled; GaussianMixture has bic, aic, icl, summary, save and load")
 
 class BayesianGaussianMixture(GaussianMixture):
     "Variational Gaussian mixture (Bishop §10.2) with scikit-learn's arguments, attributes and methods."
-    bic, aic, save, load = (_Absent(n) for n in ('bic', 'aic', 'save', 'load'))   # GaussianMixture's, not for q
+    bic, aic, icl, summary, save, load = map(_Absent, ('bic', 'aic', 'icl', 'summary', 'save', 'load'))   # not for q
     def __init__(self,
                  n_components:int=1, # Number of components K (an upper bound: the data switch extra ones off)
                  *,
