@@ -11,6 +11,7 @@ from .em import e_step, m_step, em, EMResult, EMHistory, FIG_9_8_START
 from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
 from .datasets import load_old_faithful, load_binary_digits
 from .estimator import GaussianMixture, ConvergenceWarning, NotFittedError
+from .prediction import MixtureSummary                     # what GaussianMixture.summary(X) returns
 from .selection import select_model, ModelSelection
 from . import persistence                                  # saving and loading (GaussianMixture inherits them)
 # EM in general (Bishop §9.3-9.4): the bound and KL, mixtures of Bernoulli distributions.
