@@ -150,8 +150,8 @@ def plot_log_likelihood(ax, history:EMHistory, # An EM history (from `em`, or an
 # %% ../nbs/library/24_plotting.ipynb #1eaa140a
 def plot_bic(ax, # Matplotlib axes to draw on
              selection:ModelSelection, # Result of `select_model`
-             criterion:str|None=None, # 'bic' or 'aic' (default: the selection's criterion)
-             mclust:bool=False, # Plot 2 ln L - p ln N (mclust's sign, higher is better)
+             criterion:str|None=None, # 'bic', 'aic' or 'icl' (default: the selection's criterion)
+             mclust:bool=False, # Plot the criterion negated (mclust's sign, higher is better)
             ):
     "Criterion against K, one line per covariance type, the best model circled; returns ax."
     crit = criterion or selection.criterion
@@ -161,7 +161,6 @@ def plot_bic(ax, # Matplotlib axes to draw on
     best = T[selection.n_components.index(kb), selection.covariance_types.index(cb)]
     ax.plot([kb], [best], 'o', ms=14, mfc='none', mec='k', label=f'best: K={kb}, {cb}')
     ax.set_xlabel('number of components K')
-    sign = "(mclust sign: 2 ln L - p ln N, higher is better)" if mclust else "(lower is better)"
-    ax.set_ylabel(f"{crit.upper()} {sign}")
+    ax.set_ylabel(f"-{crit.upper()} (mclust sign, higher is better)" if mclust else f"{crit.upper()} (lower is better)")
     ax.legend(fontsize=8)
     return ax
