@@ -8,7 +8,7 @@ import numpy as np
 from .gaussian import _check_array, _symmetry_tol, cholesky_factor, InvalidParameterError
 
 # %% auto #0
-__all__ = ['COVARIANCE_TYPES', 'full_covariances', 'covariance_shape', 'covariance_update', 'precision_factors', 'precisions', 'covariances_from_precisions', 'n_parameters', 'information_criteria']
+__all__ = ['COVARIANCE_TYPES', 'MCLUST_MODELS', 'full_covariances', 'covariance_shape', 'covariance_update', 'mclust_update', 'precision_factors', 'precisions', 'covariances_from_precisions', 'n_parameters', 'information_criteria']
 
 # %% ../nbs/book/07_covariances.ipynb #9221ca1d
 def full_covariances(covariances, # Covariances in the storage shape of `covariance_type`
@@ -17,7 +17,7 @@ def full_covariances(covariances, # Covariances in the storage shape of `covaria
                     ) -> np.ndarray: # `(K, D, D)`
     "Every structure as K full D×D matrices: Σ_k, Σ (shared), diag(σ²_k), σ²_k I."
     C, ct = _check_array(covariances, 'covariances'), _check_covariance_type(covariance_type)
-    if ct == 'full': return C
+    if ct == 'full' or ct in MCLUST_MODELS: return C
     if ct == 'tied': return np.broadcast_to(C, (K or 1, *C.shape)).copy()
     if ct == 'diag': return C[:, :, None] * np.eye(C.shape[1], dtype=C.dtype)
     if D is None: raise ValueError("D is needed to expand spherical covariances")
@@ -25,32 +25,116 @@ def full_covariances(covariances, # Covariances in the storage shape of `covaria
 
 # %% ../nbs/book/07_covariances.ipynb #dcd858ed
 COVARIANCE_TYPES = ('full', 'tied', 'diag', 'spherical')
+MCLUST_MODELS = ('EII', 'VII', 'EEI', 'VEI', 'EVI', 'VVI', 'EEE', 'VEE', 'EVE', 'VVE', 'EEV', 'VEV', 'EVV', 'VVV')
 
 # %% ../nbs/book/07_covariances.ipynb #18f64d86
 def covariance_shape(covariance_type:str, K:int, D:int) -> tuple:
-    "Storage shape of the covariances: `(K, D, D)` full, `(D, D)` tied, `(K, D)` diag, `(K,)` spherical."
+    "Storage shape: `(K, D, D)` full and `MCLUST_MODELS`, `(D, D)` tied, `(K, D)` diag, `(K,)` spherical."
     shapes = {'full': (K, D, D), 'tied': (D, D), 'diag': (K, D), 'spherical': (K,)}
-    return shapes[_check_covariance_type(covariance_type)]
+    return shapes.get(_check_covariance_type(covariance_type), (K, D, D))
 
 # %% ../nbs/book/07_covariances.ipynb #0e6e96aa
 def _check_covariance_type(covariance_type) -> str:
-    "`covariance_type` if it is one of `COVARIANCE_TYPES`, else a ValueError that lists them."
-    if not isinstance(covariance_type, str) or covariance_type not in COVARIANCE_TYPES:
-        raise InvalidParameterError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
+    "`covariance_type` if it is one of `COVARIANCE_TYPES` or `MCLUST_MODELS`, else a ValueError that lists them."
+    if not isinstance(covariance_type, str) or covariance_type not in COVARIANCE_TYPES + MCLUST_MODELS:
+        raise InvalidParameterError(f"covariance_type must be one of {COVARIANCE_TYPES} or mclust's models "
+                                    f"{', '.join(MCLUST_MODELS)}; got {covariance_type!r}")
     return covariance_type
+
+def _storage_type(covariance_type:str) -> str:
+    "How a type's covariances are stored and evaluated: 'full' for mclust's models, else the type itself."
+    return 'full' if covariance_type in MCLUST_MODELS else covariance_type
 
 # %% ../nbs/book/07_covariances.ipynb #a14abbec
 def covariance_update(S:np.ndarray, # The full M step's covariances S_k/N_k (9.19), `(K, D, D)`
                       Nk:np.ndarray, # The effective numbers of points N_k (9.18), `(K,)`
                       covariance_type:str='full', # The structure to maximise over
+                      start=None, # EVE, VVE: the previous Σ `(K, D, D)`, whose orientation starts the inner iteration
                      ) -> np.ndarray: # The maximiser of Q, in the storage shape of `covariance_type`
     """The M step's covariances under a structure: S_k/N_k (full), Σ_k N_k S_k/N_k / Σ_k N_k (tied),
-    their diagonals (diag), mean diagonals (spherical)."""
+    their diagonals (diag), mean diagonals (spherical); mclust's models by `mclust_update`."""
     ct = _check_covariance_type(covariance_type)
+    if ct in MCLUST_MODELS: return mclust_update(S * Nk[:, None, None], Nk, ct, start)
     if ct == 'full': return S
     if ct == 'tied': return np.einsum('k,kde->de', Nk / Nk.sum(), S)
     var = np.diagonal(S, axis1=1, axis2=2)
     return var.copy() if ct == 'diag' else var.mean(1)
+
+# %% ../nbs/book/07_covariances.ipynb #62f1bc2e
+def _geometric_mean(d):
+    "|diag(d)|^{1/D} = (Π_i d_i)^{1/D} of positive diagonals `(..., D)`, in log space."
+    with np.errstate(divide='ignore'): return np.exp(np.log(d).mean(-1))
+
+def _unit_volume(d):
+    "A diagonal scaled to determinant one: d / |diag(d)|^{1/D}."
+    return d / _geometric_mean(d)[..., None]
+
+def _fixed_point(update, x, tol:float=1e-10, max_iter:int=1000):
+    "Iterate x ← update(x) until no entry moves by more than tol times the largest; each step raises Q."
+    for _ in range(max_iter):
+        new = update(x)
+        if np.all(np.abs(new - x) <= tol * np.abs(new).max()): break
+        x = new
+    return new
+
+# %% ../nbs/book/07_covariances.ipynb #77ac1da4
+def _common_orientation(W, M, Q):
+    """One step on orthogonal Q decreasing f(Q) = Σ_k Tr(Qᵀ W_k Q M_k) (M_k diagonal, `(K, D)`): two majorisers,
+    f's concave parts (W_k - ω_k I and M_k - m_k I) replaced by their tangents at Q (Browne & McNicholas 2014)."""
+    def tangent_minimiser(G):                                          # argmin over orthogonal Q of Tr(Gᵀ Q)
+        U, _, Vt = np.linalg.svd(G)
+        return -U @ Vt
+    omega = np.linalg.eigvalsh(W)[:, -1]                               # the largest eigenvalue of each W_k
+    Q = tangent_minimiser(np.einsum('kde,ef,kf->df', W, Q, M) - np.einsum('k,df,kf->df', omega, Q, M))
+    return tangent_minimiser(np.einsum('kde,ef,kf->df', W, Q, M - M.max(1, keepdims=True)))
+
+# %% ../nbs/book/07_covariances.ipynb #cb629414
+def _diagonal_models(W, Nk, model:str):
+    "λ_k A_k for the diagonal models (orientation I), from the scatters' diagonals w_k: (K, D)."
+    K, D = W.shape[:2]
+    w, n = np.diagonal(W, axis1=1, axis2=2), Nk.sum()
+    if model == 'EII': return np.full((K, D), w.sum() / (D * n))
+    if model == 'VII': return np.repeat(w.sum(1, keepdims=True) / (D * Nk[:, None]), D, 1)
+    if model == 'EEI': return np.broadcast_to(w.sum(0) / n, (K, D))
+    if model == 'VVI': return w / Nk[:, None]
+    if model == 'EVI': return _geometric_mean(w).sum() / n * _unit_volume(w)
+    shape = lambda lam: _unit_volume((w / lam[:, None]).sum(0))          # VEI: A given the λ_k
+    lam = _fixed_point(lambda lam: (w / shape(lam)).sum(1) / (D * Nk), w.sum(1) / (D * Nk))
+    return lam[:, None] * shape(lam)
+
+# %% ../nbs/book/07_covariances.ipynb #4d25c159
+def mclust_update(W:np.ndarray, # The scatters W_k = Σ_n γ_nk (x_n - μ_k)(x_n - μ_k)ᵀ, `(K, D, D)`
+                  Nk:np.ndarray, # N_k (9.18), `(K,)`
+                  model:str, # One of `MCLUST_MODELS`
+                  start=None, # EVE, VVE: the previous Σ `(K, D, D)`; its orientation starts the inner iteration
+                 ) -> np.ndarray: # Σ_k = λ_k D_k A_k D_kᵀ, `(K, D, D)`
+    "argmax of Q_Σ = -½ Σ_k {N_k ln|Σ_k| + Tr(Σ_k⁻¹ W_k)} over Σ_k = λ_k D_k A_k D_kᵀ under mclust's model."
+    K, D, n = len(Nk), W.shape[1], Nk.sum()
+    if model[2] == 'I': return _diagonal_models(W, Nk, model)[:, :, None] * np.eye(D)
+    if model == 'VVV': return W / Nk[:, None, None]
+    if model == 'EEE': return np.broadcast_to(W.sum(0) / n, (K, D, D)).copy()
+    if model == 'EVV':                                                 # λ C_k, |C_k| = 1
+        g = np.exp(np.linalg.slogdet(W)[1] / D)
+        return g.sum() / n * W / g[:, None, None]
+    if model == 'VEE':                                                 # λ_k C, |C| = 1
+        def common(lam):
+            C = (W / lam[:, None, None]).sum(0)
+            return C / np.exp(np.linalg.slogdet(C)[1] / D)
+        lam = _fixed_point(lambda lam: np.einsum('kde,ed->k', W, np.linalg.inv(common(lam))) / (D * Nk),
+                           np.trace(W, axis1=1, axis2=2) / (D * Nk))
+        return lam[:, None, None] * common(lam)
+    if model in ('EEV', 'VEV'):                                        # D_k: W_k's eigenvectors; A: common
+        omega, L = np.linalg.eigh(W)                                   # ascending eigenvalues, matched across k
+        shape = lambda lam: _unit_volume((omega / lam[:, None]).sum(0))
+        lam = (np.full(K, _geometric_mean(omega.sum(0)) / n) if model == 'EEV' else
+               _fixed_point(lambda lam: (omega / shape(lam)).sum(1) / (D * Nk), omega.sum(1) / (D * Nk)))
+        return np.einsum('kdj,kj,kej->kde', L, lam[:, None] * shape(lam), L)
+    def diagonals(Q):                                                  # EVE, VVE: λ_k A_k given the common Q
+        d = np.einsum('dj,kde,ej->kj', Q, W, Q)                        # diag(Qᵀ W_k Q)
+        return d / Nk[:, None] if model == 'VVE' else _geometric_mean(d).sum() / n * _unit_volume(d)
+    Q = np.linalg.eigh(W.sum(0) if start is None else np.sum(start, 0))[1]
+    Q = _fixed_point(lambda Q: _common_orientation(W, 1 / diagonals(Q), Q), Q, max_iter=10_000)
+    return np.einsum('dj,kj,ej->kde', Q, diagonals(Q), Q)
 
 # %% ../nbs/book/07_covariances.ipynb #34360fdd
 _COLLAPSED = ("Fitting the mixture failed: a component's covariance is singular (the component collapsed onto too few "
@@ -77,8 +161,8 @@ def precision_factors(covariances, # In the storage shape of `covariance_type`
 
 # %% ../nbs/book/07_covariances.ipynb #3b04584b
 def precisions(U:np.ndarray, covariance_type:str) -> np.ndarray:
-    "Λ = UUᵀ (full, tied), U² (diag, spherical): scikit-learn's `precisions_` from `precisions_cholesky_`."
-    return U @ np.swapaxes(U, -1, -2) if covariance_type in ('full', 'tied') else U * U
+    "Λ = UUᵀ (full, tied, mclust), U² (diag, spherical): scikit-learn's `precisions_` from `precisions_cholesky_`."
+    return U * U if covariance_type in ('diag', 'spherical') else U @ np.swapaxes(U, -1, -2)
 
 # %% ../nbs/book/07_covariances.ipynb #cb674377
 def covariances_from_precisions(P:np.ndarray, covariance_type:str) -> np.ndarray:
@@ -90,9 +174,13 @@ def covariances_from_precisions(P:np.ndarray, covariance_type:str) -> np.ndarray
 
 # %% ../nbs/book/07_covariances.ipynb #6f31f8f9
 def n_parameters(covariance_type:str, K:int, D:int) -> int:
-    "Free parameters p = (K-1) + KD + {KD(D+1)/2, D(D+1)/2, KD, K} for {full, tied, diag, spherical}."
-    per_type = {'full': K * D * (D + 1) // 2, 'tied': D * (D + 1) // 2, 'diag': K * D, 'spherical': K}
-    return (K - 1) + K * D + per_type[_check_covariance_type(covariance_type)]
+    "Free parameters p = (K-1) + KD + the covariances' (mclust's `nMclustParams`); full = VVV, tied = EEE, ..."
+    ct = {'full': 'VVV', 'tied': 'EEE', 'diag': 'VVI', 'spherical': 'VII'}.get(_check_covariance_type(covariance_type),
+                                                                            covariance_type)
+    volume = {'E': 1, 'V': K}[ct[0]]                                  # λ: one, or one per component
+    shape = {'I': 0, 'E': D - 1, 'V': K * (D - 1)}[ct[1]]             # A: diagonal with |A| = 1
+    orientation = {'I': 0, 'E': D * (D - 1) // 2, 'V': K * D * (D - 1) // 2}[ct[2]]   # D: orthogonal
+    return (K - 1) + K * D + volume + shape + orientation
 
 # %% ../nbs/book/07_covariances.ipynb #944c45b0
 def information_criteria(log_likelihood:float, # ln p(X|θ) at the fitted parameters (the total, Σ_n w_n ln p(x_n))

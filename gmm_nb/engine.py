@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 import numpy as np
 from .mixture import _log_sum_exp
-from .covariances import precision_factors, _COLLAPSED
+from .covariances import precision_factors, covariance_update, _storage_type, _COLLAPSED
 
 # %% auto #0
 __all__ = ['row_blocks', 'EStep', 'e_step_coefficients', 'Stats', 'log_prob_block', 'block_statistics', 'm_step_from_stats',
@@ -106,7 +106,7 @@ def e_step_coefficients(weights, means, # (K,), and the centred means μ̃ = μ 
                         factors:tuple, # (U, U⁻¹) from `precision_factors`
                         covariance_type:str, c, dtype) -> EStep:
     "The E step's coefficients for (π, μ̃, U) about the centre c: computed in float64, stored in `dtype`."
-    U, Uinv = factors
+    U, Uinv, covariance_type = *factors, _storage_type(covariance_type)
     m = np.asarray(means, np.float64)
     coef = _COEF[covariance_type](np.log(np.asarray(weights, np.float64)), m, np.asarray(U, np.float64))
     if dtype != np.float64: coef = tuple(a.astype(dtype) for a in coef)
@@ -224,8 +224,9 @@ def _means_from_stats(moments, D:int, dtype) -> tuple:
 def m_step_from_stats(stats:Stats, estep:EStep, # Summed statistics, and the E step they came from
                       reg_covar:float=0.0, # Added to the variances (the diagonal of each covariance)
                       T=None, # Tied only: Σ_n w_n x̃_n x̃_nᵀ (D, D), from `total_scatter`
+                      model=None, start=None, # One of `MCLUST_MODELS` (the E step's type is then 'full'), its last Σ
                      ) -> tuple: # (π (K,), μ̃ = μ - c (K, D), Σ as stored), in the E step's dtype
-    "The M step, (9.17)–(9.19) and (9.22), from the sufficient statistics."
+    "The M step, (9.17)–(9.19) and (9.22), from the sufficient statistics; an mclust model's by `covariance_update`."
     ct, D = estep.covariance_type, estep.D
     nk, m = _means_from_stats(stats.moments, D, estep.dtype)
     S = _scatter_from_stats(stats, estep, m, T)
@@ -233,6 +234,7 @@ def m_step_from_stats(stats:Stats, estep:EStep, # Summed statistics, and the E s
         S = S + S.swapaxes(-1, -2)                                      # symmetric to the last bit (halved below)
         S *= 0.5 / nk[:, None, None] if ct == 'full' else 0.5 / nk.sum()
         S.reshape(-1, D * D)[:, ::D + 1] += reg_covar                   # + reg_covar I
+        if model not in (None, ct): S = covariance_update(S, nk, model, start)
     else: S = S / (nk[:, None] if ct == 'diag' else nk) + reg_covar
     new = nk / nk.sum(), m, S
     return new if estep.dtype == np.float64 else tuple(a.astype(estep.dtype) for a in new)
@@ -251,10 +253,8 @@ class _Pool(NamedTuple):
 def block_threads(n_jobs):
     "For an int n_jobs, a `_Pool` of effective_n_jobs(n_jobs) threads, shut down on exit; None for None (BLAS as is)."
     n = effective_n_jobs(n_jobs)
-    if n_jobs is None or n == 1:
-        yield None if n_jobs is None else _Pool(None, 1)
-    else:
-        with ThreadPoolExecutor(n, thread_name_prefix='gmm_nb') as ex: yield _Pool(ex, n)
+    with contextlib.nullcontext() if n == 1 else ThreadPoolExecutor(n, thread_name_prefix='gmm_nb') as ex:
+        yield None if n_jobs is None else _Pool(ex, n)
 
 _MIN_THREADED = 1 << 17                                              # numbers in a block's largest array, for threads
 _BLAS = dict(lock=threading.Lock(), users=0)                        # and threadpoolctl's controller, made on first use
@@ -277,8 +277,9 @@ def _one_blas_thread():
 class _Workspace:
     "What the passes over one data set share: the centre c, the blocks, buffers, Σ_n w_n, T (tied), a thread pool."
     def __init__(self, X, K:int, covariance_type:str, c, chunk_size=None, dtype=None, pool:_Pool|None=None):
-        (N, D), dt = X.shape, np.dtype(dtype or X.dtype)                 # dt: the dtype of the computation
-        self.covariance_type, self.K, self.D, self.dtype, self.c = covariance_type, K, D, dt, np.asarray(c, dt)
+        (N, D), dt, self.model = X.shape, np.dtype(dtype or X.dtype), covariance_type   # dt: of the computation
+        self.covariance_type = covariance_type = _storage_type(covariance_type)           # mclust's models: 'full'
+        self.K, self.D, self.dtype, self.c = K, D, dt, np.asarray(c, dt)
         rows = _block_rows(N, K, D, covariance_type, chunk_size)
         self.blocks = row_blocks(N, rows, bound=chunk_size is not None)  # chunk_size bounds, the default targets
         self._cols = max(sl.stop - sl.start for sl in self.blocks)
@@ -342,7 +343,7 @@ def em_step(X, w, # The data `(N, D)` and weights `(N,)` of the fit
     stats = ws.reduce(lambda buf, Xb, wb: block_statistics(Xb, wb, estep, buf), (X, w), _add_stats)
     ll = stats.log_likelihood / ws.w_sum
     if not math.isfinite(ll): raise ValueError(_COLLAPSED)
-    new = m_step_from_stats(stats, estep, reg_covar, ws.T)
+    new = m_step_from_stats(stats, estep, reg_covar, ws.T, ws.model, params[2])
     return (new, precision_factors(new[2], ws.covariance_type, floor)), ll
 
 # %% ../nbs/library/21_engine.ipynb #ab266de5
@@ -366,7 +367,7 @@ def m_step_from_responsibilities(X, # Data `(N, D)`
     moments = ws.reduce(lambda buf, Xb, *a: resp(*a) @ _design(Xb, ws.c, ct, buf(len(Xb))[0]).T, (X, *arrays))
     stats = Stats(moments.astype(np.float64), None, 0.)
     frame = EStep(ct, ws.c, None, ws.dtype, None)                       # no E step: only the centre, type and dtype
-    if ct != 'full': return m_step_from_stats(stats, frame, reg_covar, ws.T)
+    if ct != 'full': return m_step_from_stats(stats, frame, reg_covar, ws.T, ws.model)
     a = _means_from_stats(stats.moments, D, ws.dtype)[1]               # the new centred means
     I = np.broadcast_to(np.eye(D), (K, D, D))                           # U = U⁻¹ = I
     W = _coef_full(np.zeros(K), a, I)[0].astype(ws.dtype)               # y_nk = x̃_n - a_k
@@ -374,7 +375,7 @@ def m_step_from_responsibilities(X, # Data `(N, D)`
         F, _, Y = buf(len(Xb))
         return _whitened_scatter(np.matmul(W, _design(Xb, ws.c, ct, F), out=Y), resp(*a))
     M = ws.reduce(block, (X, *arrays)).astype(np.float64)
-    return m_step_from_stats(stats._replace(scatter=M), frame._replace(whitening=(a, I)), reg_covar)
+    return m_step_from_stats(stats._replace(scatter=M), frame._replace(whitening=(a, I)), reg_covar, model=ws.model)
 
 # %% ../nbs/library/21_engine.ipynb #0013b77e
 def _floor(variance, far, dtype) -> np.ndarray:
@@ -395,6 +396,5 @@ def singular_floor(X, ws) -> np.ndarray:
         np.maximum(t[1 + 2 * D:], r[1 + 2 * D:], out=t[1 + 2 * D:])
         return t
     s = ws.reduce(block, (X,), add)
-    mean = s[1:1 + D] / s[0]                                          # of x̃: the mean of the rows, less c
-    variance = np.maximum(s[1 + D:1 + 2 * D] / s[0] - mean * mean, 0)
+    variance = np.maximum(s[1 + D:1 + 2 * D] / s[0] - np.square(s[1:1 + D] / s[0]), 0)   # x̃'s mean: s[1:1+D]/N
     return _floor(variance, np.maximum(s[1 + 2 * D:1 + 3 * D], s[1 + 3 * D:]), ws.dtype)

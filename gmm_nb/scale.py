@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from .gaussian import _check_X, _is_dask
 from .mixture import _log_sum_exp
-from .covariances import _check_sample_weight, _check_n_components
+from .covariances import _check_sample_weight, _check_n_components, _storage_type
 from .engine import (_Workspace, _Buffers, _add64, _exp_floor, total_scatter, singular_floor, e_step_coefficients,
                            log_prob_block, m_step_from_responsibilities)
 from .kmeans import (_kmeans_workspace, _distance_coef, _block_distances, _lloyd_block, _lloyd, _kmeans_plusplus,
@@ -37,7 +37,8 @@ def _tree_sum(parts:list, add):
 class _DaskWorkspace:
     "The engine's workspace for row-chunked dask arrays: each pass a map over the chunks (in blocks) and a tree sum."
     def __init__(self, K:int, covariance_type:str, c, dtype, chunk_size=None, unit:float=1.):
-        self.covariance_type, self.K, self.D, self.dtype = covariance_type, K, len(c), np.dtype(dtype)
+        self.covariance_type, self.K, self.D, self.dtype = _storage_type(covariance_type), K, len(c), np.dtype(dtype)
+        self.model = covariance_type                                       # mclust's models: 'full' above
         self.c, self.chunk_size, self.pool, self.w_sum, self.T = np.asarray(c, dtype), chunk_size, None, None, None
         self.unit = unit                                                   # k-means: the unit of its distances
 
@@ -45,7 +46,7 @@ class _DaskWorkspace:
         """fn(buffers, *blocks) for every block of every non-empty chunk, added up with `add` (default: in float64):
         by chunk, then a tree."""
         import dask
-        add, K, ct, c, dt, cs = add or _add64, self.K, self.covariance_type, self.c, self.dtype, self.chunk_size
+        add, K, ct, c, dt, cs = add or _add64, self.K, self.model, self.c, self.dtype, self.chunk_size
         def chunk(*parts): return _Workspace(parts[0], K, ct, c, cs, dt).reduce(fn, parts, add)
         parts = zip(arrays[0].chunks[0], *(_row_chunks(a) for a in arrays))
         sums = [dask.delayed(chunk, pure=False)(*p) for n, *p in parts if n]     # empty chunks have nothing to add
