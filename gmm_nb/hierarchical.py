@@ -132,6 +132,7 @@ def svd_transform(X:np.ndarray, # Data `(N, D)`
                  ) -> np.ndarray: # Z `(N, D')`, D' ≤ D: constant columns and null directions dropped
     "mclust's hcUse = 'SVD': standardised columns Y = U diag(s) Vᵀ, rotated and rescaled, Z = Y V diag(s)^(-1/2)."
     X = np.asarray(X, np.float64)
+    X = X * 2.0 ** -np.frexp(np.abs(X).max())[1]                        # |x| < 1, exactly: no square overflows
     sd = X.std(0, ddof=1)
     if not (sd > 0).any(): return np.zeros((len(X), 1))                 # all rows equal: one point, many times
     Y = (X - X.mean(0))[:, sd > 0] / sd[sd > 0]
