@@ -63,9 +63,10 @@ def merge_costs(n, m, W, # Sizes `(L,)`, means `(L, D)`, scatters `(L, D, D)` of
                ) -> np.ndarray: # Δ_ik `(b,)`
     "Δ_ik = t(n_ik, W_ik) - t(n_i, W_i) - t(n_k, W_k) for one cluster i and clusters k."
     nk, _, Wk = merged_scatter(np.full(len(k), n[i]), m[i][None], W[i][None], n[k], m[k], W[k])
-    s, ld = np.linalg.slogdet(Wk / nk[:, None, None])
-    t = cluster_term(nk, np.trace(Wk, axis1=1, axis2=2), np.where(s > 0, ld, -np.inf), m.shape[1], alpha, beta)
-    return t - term[i] - term[k]
+    big, ld = nk > m.shape[1], np.full(len(k), -np.inf)                 # |W/n| enters only where n > D
+    s, ld_big = np.linalg.slogdet(Wk[big] / nk[big, None, None])
+    ld[big] = np.where(s > 0, ld_big, -np.inf)
+    return cluster_term(nk, np.trace(Wk, axis1=1, axis2=2), ld, m.shape[1], alpha, beta) - term[i] - term[k]
 
 # %% ../nbs/book/07a_hierarchical.ipynb #hc0018
 def _last_min(row:np.ndarray) -> tuple:
