@@ -331,12 +331,34 @@ def kmeans(X:np.ndarray, # Data `(N, D)`
     return (ws.c + ws.unit * M).astype(X.dtype), labels
 
 # %% ../nbs/library/21_engine.ipynb #caaed387
-INIT_PARAMS = ('kmeans', 'k-means++', 'random', 'random_from_data')
+import hashlib
+from .hierarchical import svd_transform, hc_merges, hc_labels
+INIT_PARAMS = ('kmeans', 'k-means++', 'random', 'random_from_data', 'hc')
+_HC_ROWS = 2000                                                     # mclust.options('subset'): hc on at most this many
+_HC_TREE = {}                                                       # the last tree: fits at other K cut it again
 
 # %% ../nbs/library/21_engine.ipynb #4ca79ef3
+def _hc_start(X, K:int, rng, w) -> np.ndarray:
+    "mclust's start: the hc tree cut at K; rows of zero weight, or beyond a random subset of 2000, get no cluster (-1)."
+    pos = np.flatnonzero(w > 0)
+    if w[pos].min() < w[pos].max():
+        raise ValueError("init_params='hc' merges rows as equal points and cannot use unequal sample weights: use "
+                         "init_params='kmeans', or repeat rows instead of weighting them")
+    if len(pos) > max(_HC_ROWS, K): pos = np.sort(rng.choice(pos, max(_HC_ROWS, K), replace=False))
+    Xs, labels = np.ascontiguousarray(X[pos]), np.full(len(X), -1, np.intp)
+    key = (Xs.shape, Xs.dtype.str, hashlib.sha1(Xs).hexdigest())
+    tree = _HC_TREE.get(key)
+    if tree is None:                                                    # the whole tree, down to one cluster
+        tree = hc_merges(svd_transform(Xs))
+        _HC_TREE.clear()
+        _HC_TREE[key] = tree
+    labels[pos] = hc_labels(tree, len(Xs), K)
+    return labels
+
 def _initial_labels(X, K:int, init_params:str, rng, w, ws) -> tuple:
-    "Starting hard assignments (N,), and the seeds: k-means labels, or the nearest of K seeds (k-means++, random rows)."
+    "Starting hard assignments (N,), and the seeds: k-means or hc labels, or the nearest of K seeds (k-means++, rows)."
     if init_params == 'kmeans': return _lloyd(X, K, rng, w, ws)[1:]
+    if init_params == 'hc': return _hc_start(X, K, rng, w), None
     if init_params == 'k-means++':
         seeds = _kmeans_plusplus(X, K, rng, w, ws)
     else:
