@@ -237,7 +237,7 @@ class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixi
     def __init__(self,
                  n_components:int=1, # Number of components K
                  *,
-                 covariance_type:str='full', # 'full', 'tied', 'diag' or 'spherical'
+                 covariance_type:str='full', # 'full', 'tied', 'diag', 'spherical', or an mclust model, e.g. 'VEV'
                  tol:float=1e-3, # Stop when the mean log-likelihood changes by less than this
                  reg_covar:float=1e-6, # Added to the variances (diagonal of each covariance)
                  max_iter:int=100, # Maximum number of EM iterations per run
