@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib, errno, io, json, math, numbers, os, secrets, stat, zipfile
 import numpy as np
 from .mixture import _check_weights
-from .covariances import covariance_shape, _check_covariances, precision_factors, precisions
+from .covariances import (MCLUST_MODELS, covariance_shape, covariance_update, _check_covariances,
+                                precision_factors, precisions)
 from .em import EMHistory
 
 # %% auto #0
@@ -260,6 +261,10 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
             raise ValueError(f"{k} holds NaN or infinite values")
     _check_weights(arrays['weights_'], K, name='weights_')
     S = _check_covariances(arrays['covariances_'], ct, K, D, name='covariances_')
+    if ct in MCLUST_MODELS:                                  # Σ_k of the model's form: its own M step gives it back
+        S64, rtol = S.astype(np.float64), np.sqrt(np.finfo(dtype).eps)
+        if not np.allclose(covariance_update(S64, arrays['weights_'], ct, S64), S64, 0, rtol * np.abs(S64).max()):
+            raise ValueError(f"covariances_ do not have the form of mclust's model {ct!r}")
     U, tol = precision_factors(S, ct)[0], 1e3 * np.finfo(dtype).eps
     for k, want in (('precisions_cholesky_', U), ('precisions_', precisions(U, ct))):
         if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()):

@@ -247,7 +247,6 @@ class BayesianGaussianMixture(GaussianMixture):
         for name, value in list(locals().items())[1:]:                 # every argument, as given (scikit-learn's rule)
             setattr(self, name, value)
 
-
 # %% ../nbs/library/20b_variational_estimator.ipynb #2a7185fa
 _PRIORS = [f'{p}_prior' for p in 'weight_concentration mean_precision mean degrees_of_freedom covariance'.split()]
 _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
