@@ -235,6 +235,14 @@ def _meta(arrays:dict, cls) -> dict:
     return meta
 
 # %% ../nbs/library/22_persistence.ipynb #a78bf6c5
+def _check_model_form(S, ct:str, name:str):
+    "Covariances S (K, D, D) of mclust's model ct have its form: its M step, given N_k S_k as scatter, gives S back."
+    if ct not in MCLUST_MODELS: return
+    S64, rtol = np.asarray(S, np.float64), np.sqrt(np.finfo(S.dtype).eps)
+    if not np.allclose(covariance_update(S64, np.ones(len(S64)), ct, S64), S64, 0, rtol * np.abs(S64).max()):
+        raise ValueError(f"{name} do not have the form of mclust's model {ct!r} (Σ_k = λ_k D_k A_k D_kᵀ with its "
+                         "E parts equal across components, its I parts the identity): give them in that form")
+
 def _check_fitted(gm, fitted:dict, arrays:dict):
     """Every fitted array of a loaded model: shapes for its K, D and covariance type, one float dtype,
     finite, consistent."""
@@ -261,10 +269,7 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
             raise ValueError(f"{k} holds NaN or infinite values")
     _check_weights(arrays['weights_'], K, name='weights_')
     S = _check_covariances(arrays['covariances_'], ct, K, D, name='covariances_')
-    if ct in MCLUST_MODELS:                                  # Σ_k of the model's form: its own M step gives it back
-        S64, rtol = S.astype(np.float64), np.sqrt(np.finfo(dtype).eps)
-        if not np.allclose(covariance_update(S64, arrays['weights_'], ct, S64), S64, 0, rtol * np.abs(S64).max()):
-            raise ValueError(f"covariances_ do not have the form of mclust's model {ct!r}")
+    _check_model_form(S, ct, 'covariances_')
     U, tol = precision_factors(S, ct)[0], 1e3 * np.finfo(dtype).eps
     for k, want in (('precisions_cholesky_', U), ('precisions_', precisions(U, ct))):
         if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()):
