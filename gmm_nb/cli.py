@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from . import __version__
 from .datasets import load_old_faithful
-from .covariances import COVARIANCE_TYPES, full_covariances, information_criteria
+from .covariances import COVARIANCE_TYPES, MCLUST_MODELS, full_covariances, information_criteria
 from .gaussian import gaussian_pdf
 from .em import em, FIG_9_8_START
 from .estimator import GaussianMixture
@@ -331,13 +331,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser('demo', parents=[common], help="Bishop's Fig. 9.8 and the EM animation on Old Faithful")
     f = sub.add_parser('fit', parents=[common, data], help='fit a mixture to the numeric columns of a CSV file')
     f.add_argument('-k', '--n-components', type=_whole(1), required=True, dest='k', help='number of components K')
-    f.add_argument('--covariance-type', default='full', choices=COVARIANCE_TYPES)
+    f.add_argument('--covariance-type', default='full', choices=COVARIANCE_TYPES + MCLUST_MODELS, metavar='TYPE',
+                   help=f"full (default), tied, diag, spherical, or an mclust model: {', '.join(MCLUST_MODELS)}")
     f.add_argument('--max-iter', type=_whole(0), default=100)
     f.add_argument('--verbose', type=int, default=0, choices=[0, 1, 2],
                    help='progress: 1 per initialisation, 2 per iteration')
     s = sub.add_parser('select', parents=[common, data], help='BIC table over K and covariance types for a CSV file')
     s.add_argument('--max-k', type=_whole(1), default=6)
-    s.add_argument('--covariance-types', default='spherical,diag,tied,full')
+    s.add_argument('--covariance-types', default='spherical,diag,tied,full', metavar='TYPES',
+                   help='comma-separated, any of --covariance-type\'s (default spherical,diag,tied,full; e.g. VEV,EEE)')
     return p
 
 # %% ../nbs/library/25_cli.ipynb #7ae66fa5

@@ -190,8 +190,7 @@ def block_statistics(X, # A block of rows `(b, D)`
 def _add64(total, r):
     "total + r in float64, total updated in place (None: a float64 copy of r): float32 blocks' sums keep their digits."
     if total is None: return np.array(r, np.float64)
-    total += r
-    return total
+    return np.add(total, r, out=total)
 
 def _add_stats(total:Stats|None, s:Stats) -> Stats:
     "total + s, summed in float64, in the order the blocks come (the answer does not depend on who computed them)."
@@ -234,10 +233,11 @@ def m_step_from_stats(stats:Stats, estep:EStep, # Summed statistics, and the E s
         S = S + S.swapaxes(-1, -2)                                      # symmetric to the last bit (halved below)
         S *= 0.5 / nk[:, None, None] if ct == 'full' else 0.5 / nk.sum()
         S.reshape(-1, D * D)[:, ::D + 1] += reg_covar                   # + reg_covar I
-        if model not in (None, ct): S = covariance_update(S, nk, model, start)
+        try:                                                            # (a NaN is caught by `precision_factors`)
+            with np.errstate(all='ignore'): S = S if model in (None, ct) else covariance_update(S, nk, model, start)
+        except np.linalg.LinAlgError: raise ValueError(_COLLAPSED) from None    # a zero variance (EVE, VVE)
     else: S = S / (nk[:, None] if ct == 'diag' else nk) + reg_covar
-    new = nk / nk.sum(), m, S
-    return new if estep.dtype == np.float64 else tuple(a.astype(estep.dtype) for a in new)
+    return tuple(a if estep.dtype == np.float64 else a.astype(estep.dtype) for a in (nk / nk.sum(), m, S))
 
 # %% ../nbs/library/21_engine.ipynb #c8b180a4
 def effective_n_jobs(n_jobs) -> int:

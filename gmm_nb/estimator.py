@@ -17,7 +17,7 @@ from .engine import (fit_workspace, em_step, m_step_from_responsibilities, log_p
 from .kmeans import INIT_PARAMS, _kmeans_workspace, _initial_resp, _count_distinct, _warn_few_distinct
 # Prediction and scoring: the methods GaussianMixture inherits, and the checks of X it shares with them (the
 # variational mixture and the model selection import these names from here).
-from .persistence import _Persistence
+from .persistence import _Persistence, _check_model_form
 from .prediction import (NotFittedError, _also_sklearn, _check_data_X, _feature_names, _too_far,
                                _PredictionMixin)
 
@@ -88,6 +88,7 @@ class _FitChecks:
                                  f"got shape {m.shape}")
             if P is not None:
                 P = covariances_from_precisions(_check_covariances(P, ct, K, D, dtype, 'precisions_init'), ct)
+                _check_model_form(P, ct, 'precisions_init (their inverses)')
             return w, m, P
         except (ValueError, TypeError) as e: raise InvalidParameterError(str(e)) from None
 
@@ -237,7 +238,7 @@ class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixi
     def __init__(self,
                  n_components:int=1, # Number of components K
                  *,
-                 covariance_type:str='full', # 'full', 'tied', 'diag' or 'spherical'
+                 covariance_type:str='full', # 'full', 'tied', 'diag', 'spherical', or an mclust model, e.g. 'VEV'
                  tol:float=1e-3, # Stop when the mean log-likelihood changes by less than this
                  reg_covar:float=1e-6, # Added to the variances (diagonal of each covariance)
                  max_iter:int=100, # Maximum number of EM iterations per run

@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib, errno, io, json, math, numbers, os, secrets, stat, zipfile
 import numpy as np
 from .mixture import _check_weights
-from .covariances import covariance_shape, _check_covariances, precision_factors, precisions
+from .covariances import (MCLUST_MODELS, covariance_shape, covariance_update, _check_covariances,
+                                precision_factors, precisions)
 from .em import EMHistory
 
 # %% auto #0
@@ -234,6 +235,14 @@ def _meta(arrays:dict, cls) -> dict:
     return meta
 
 # %% ../nbs/library/22_persistence.ipynb #a78bf6c5
+def _check_model_form(S, ct:str, name:str):
+    "Covariances S (K, D, D) of mclust's model ct have its form: its M step, given N_k S_k as scatter, gives S back."
+    if ct not in MCLUST_MODELS: return
+    S64, rtol = np.asarray(S, np.float64), np.sqrt(np.finfo(S.dtype).eps)
+    if not np.allclose(covariance_update(S64, np.ones(len(S64)), ct, S64), S64, 0, rtol * np.abs(S64).max()):
+        raise ValueError(f"{name} do not have the form of mclust's model {ct!r} (Σ_k = λ_k D_k A_k D_kᵀ with its "
+                         "E parts equal across components, its I parts the identity): give them in that form")
+
 def _check_fitted(gm, fitted:dict, arrays:dict):
     """Every fitted array of a loaded model: shapes for its K, D and covariance type, one float dtype,
     finite, consistent."""
@@ -260,6 +269,7 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
             raise ValueError(f"{k} holds NaN or infinite values")
     _check_weights(arrays['weights_'], K, name='weights_')
     S = _check_covariances(arrays['covariances_'], ct, K, D, name='covariances_')
+    _check_model_form(S, ct, 'covariances_')
     U, tol = precision_factors(S, ct)[0], 1e3 * np.finfo(dtype).eps
     for k, want in (('precisions_cholesky_', U), ('precisions_', precisions(U, ct))):
         if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()):

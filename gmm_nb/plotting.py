@@ -10,7 +10,7 @@ from matplotlib.patches import Ellipse
 from matplotlib import patheffects
 from matplotlib.ticker import MaxNLocator
 from .gaussian import _check_array
-from .covariances import full_covariances, _check_covariance_type
+from .covariances import full_covariances, _check_covariance_type, _storage_type
 from .mixture import mixture_logpdf
 from .em import EMHistory
 from .selection import ModelSelection
@@ -50,7 +50,7 @@ def _ellipse_geometry(S2:np.ndarray, n_std:float) -> tuple[float, float, float]:
 def _marginal_covariances(covariances, covariance_type:str, K:int, D:int, dims) -> np.ndarray:
     "The `(K, d, d)` covariances of the marginal over `dims`: their rows and columns, taken before any expansion."
     C, ct, idx = _check_array(covariances, 'covariances'), _check_covariance_type(covariance_type), list(dims)
-    if ct == 'full': C = C[:, idx][:, :, idx]
+    if _storage_type(ct) == 'full': C = C[:, idx][:, :, idx]           # full, and mclust's models
     elif ct == 'tied': C = C[np.ix_(idx, idx)]
     elif ct == 'diag': C = C[:, idx]
     return full_covariances(C, ct, K, len(idx))
@@ -153,14 +153,15 @@ def plot_bic(ax, # Matplotlib axes to draw on
              criterion:str|None=None, # 'bic', 'aic' or 'icl' (default: the selection's criterion)
              mclust:bool=False, # Plot the criterion negated (mclust's sign, higher is better)
             ):
-    "Criterion against K, one line per covariance type, the best model circled; returns ax."
-    crit = criterion or selection.criterion
+    "Criterion against K, one line per covariance type (each its own marker), the best model circled; returns ax."
+    crit, cts = criterion or selection.criterion, selection.covariance_types
     T, (kb, cb) = getattr(selection, crit) * (-1 if mclust else 1), selection.best(crit)
-    for j, ct in enumerate(selection.covariance_types):
-        ax.plot(selection.n_components, T[:, j], 'o-', ms=4, label=ct)
+    for j, ct in enumerate(cts):                                         # colours repeat after 10; markers after 14
+        ax.plot(selection.n_components, T[:, j], '-', marker='osD^v<>phX*P8H'[j % 14], ms=4, label=ct)
     best = T[selection.n_components.index(kb), selection.covariance_types.index(cb)]
     ax.plot([kb], [best], 'o', ms=14, mfc='none', mec='k', label=f'best: K={kb}, {cb}')
     ax.set_xlabel('number of components K')
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))                # K is a whole number
     ax.set_ylabel(f"-{crit.upper()} (mclust sign, higher is better)" if mclust else f"{crit.upper()} (lower is better)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=1 if len(cts) < 7 else 2)
     return ax

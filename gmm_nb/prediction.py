@@ -193,17 +193,24 @@ def _too_far(X, n:int) -> ValueError:
                       f"{np.abs(X[n]).max():.3g}): rescale the data as the model was fitted, or check X[{n}]")
 
 # %% ../nbs/library/20a_prediction.ipynb #4a3681f1
-_MCLUST_MODELS = {'VII': 'spherical, varying volume', 'VVI': 'diagonal, varying volume and shape',
+_MCLUST_MODELS = {'EII': 'spherical, equal volume', 'VII': 'spherical, varying volume',
+                  'EEI': 'diagonal, equal volume and shape', 'VEI': 'diagonal, equal shape',
+                  'EVI': 'diagonal, equal volume, varying shape', 'VVI': 'diagonal, varying volume and shape',
                   'EEE': 'ellipsoidal, equal volume, shape and orientation',
-                  'VVV': 'ellipsoidal, varying volume, shape, and orientation', 'XII': 'spherical multivariate normal',
-                  'XXI': 'diagonal multivariate normal', 'XXX': 'ellipsoidal multivariate normal',
+                  'VEE': 'ellipsoidal, equal shape and orientation',
+                  'EVE': 'ellipsoidal, equal volume and orientation', 'VVE': 'ellipsoidal, equal orientation',
+                  'EEV': 'ellipsoidal, equal volume and shape', 'VEV': 'ellipsoidal, equal shape',
+                  'EVV': 'ellipsoidal, equal volume', 'VVV': 'ellipsoidal, varying volume, shape, and orientation',
+                  'XII': 'spherical multivariate normal', 'XXI': 'diagonal multivariate normal',
+                  'XXX': 'ellipsoidal multivariate normal',
                   'X': 'univariate normal', 'E': 'univariate, equal variance', 'V': 'univariate, unequal variance'}
 
 def _mclust_name(covariance_type:str, K:int, D:int) -> str:
-    "mclust's name of the model with K components in D dimensions: VII, VVI, EEE, VVV (XII, XXI, XXX if K = 1)."
-    if D == 1: return 'X' if K == 1 else 'E' if covariance_type == 'tied' else 'V'
-    if K == 1: return {'spherical': 'XII', 'diag': 'XXI'}.get(covariance_type, 'XXX')
-    return {'spherical': 'VII', 'diag': 'VVI', 'tied': 'EEE', 'full': 'VVV'}[covariance_type]
+    "mclust's name of the model with K components in D dimensions: its own, or VII, VVI, EEE, VVV; X.. if K = 1."
+    name = {'spherical': 'VII', 'diag': 'VVI', 'tied': 'EEE', 'full': 'VVV'}.get(covariance_type, covariance_type)
+    if D == 1: return 'X' if K == 1 else name[0]                       # the volume: E or V
+    return name if K > 1 else 'XII' if name[1:] == 'II' else 'XXI' if name[2] == 'I' else 'XXX'
+
 
 # %% ../nbs/library/20a_prediction.ipynb #2c3b8004
 def _row(cells, label:str='', fmt:str='') -> str:
@@ -213,8 +220,8 @@ def _row(cells, label:str='', fmt:str='') -> str:
 @dataclass(eq=False)
 class MixtureSummary:
     "What mclust's summary() shows of a fitted mixture on data X; BIC and ICL in scikit-learn's sign (lower is better)."
-    covariance_type: str         # ours: 'spherical', 'diag', 'tied' or 'full'
-    mclust_name: str             # mclust's: VII, VVI, EEE, VVV (XII, XXI, XXX for K = 1; X, E, V for D = 1)
+    covariance_type: str         # ours: 'spherical', 'diag', 'tied', 'full' or an mclust model
+    mclust_name: str             # mclust's: VII, VVI, EEE, VVV or its own (XII, XXI, XXX: K = 1; X, E, V: D = 1)
     n_components: int            # K
     log_likelihood: float        # ln p(X|θ) = Σ_n ln p(x_n)
     n: int                       # N, the rows of X

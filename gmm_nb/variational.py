@@ -143,7 +143,7 @@ import numbers
 from fastcore.basics import patch
 from .gaussian import _check_array, _check_real, _check_choice, InvalidParameterError, _is_dask
 from .mixture import _check_random_state, _log_sum_exp
-from .covariances import _check_covariances, _check_sample_weight
+from .covariances import COVARIANCE_TYPES, _check_covariances, _check_sample_weight
 from .em import _em_iterations
 from .engine import (fit_workspace, e_step_coefficients, block_statistics, m_step_from_stats, log_prob_block,
                            log_prob_map, total_scatter, block_threads, EStep, _add_stats, _means_from_stats, _Workspace)
@@ -247,7 +247,6 @@ class BayesianGaussianMixture(GaussianMixture):
         for name, value in list(locals().items())[1:]:                 # every argument, as given (scikit-learn's rule)
             setattr(self, name, value)
 
-
 # %% ../nbs/library/20b_variational_estimator.ipynb #2a7185fa
 _PRIORS = [f'{p}_prior' for p in 'weight_concentration mean_precision mean degrees_of_freedom covariance'.split()]
 _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
@@ -344,6 +343,7 @@ def _fit(self:BayesianGaussianMixture, X, sample_weight, labels:bool):
         raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() "
                         "(predictions take dask arrays, chunk by chunk), or GaussianMixture, which fits dask arrays")
     self._check_hyperparameters()
+    _check_choice(self.covariance_type, 'covariance_type', COVARIANCE_TYPES)      # not mclust's models
     names, Xc = _feature_names(X), _check_data_X(X)
     w = _check_sample_weight(sample_weight, len(Xc), Xc.dtype)
     self._check_data(Xc, w)
