@@ -243,7 +243,7 @@ class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixi
                  reg_covar:float=1e-6, # Added to the variances (diagonal of each covariance)
                  max_iter:int=100, # Maximum number of EM iterations per run
                  n_init:int=1, # Number of runs; the one with the highest final log-likelihood is kept
-                 init_params:str='kmeans', # 'kmeans', 'k-means++', 'random' or 'random_from_data'
+                 init_params:str='kmeans', # 'kmeans', 'k-means++', 'random', 'random_from_data' or 'hc' (mclust's)
                  weights_init=None, # Initial weights `(K,)`, or None
                  means_init=None, # Initial means `(K, D)`, or None
                  precisions_init=None, # Initial precisions (inverse covariances), storage shape of the type, or None

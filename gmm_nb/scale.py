@@ -180,8 +180,9 @@ def _final_log_likelihood(gm:GaussianMixture, X, w) -> float:
 def _fit_dask(gm:GaussianMixture, X, sample_weight, labels:bool):
     "Fit `gm` to a row-chunked dask array X (N, D), as `fit` does in memory; the labels, a dask array, if `labels`."
     gm._check_hyperparameters()
-    if gm.init_params == 'random':
-        raise ValueError("init_params='random' draws responsibilities for every row, "
+    if gm.init_params in ('random', 'hc'):
+        what = 'draws responsibilities for every row' if gm.init_params == 'random' else 'builds its tree in memory'
+        raise ValueError(f"init_params={gm.init_params!r} {what}, "
                          "which is not offered for dask arrays: use 'kmeans', 'k-means++' or 'random_from_data'")
     X, w = _dask_data(X, sample_weight)
     D = X.shape[1]

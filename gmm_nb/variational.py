@@ -230,7 +230,7 @@ class BayesianGaussianMixture(GaussianMixture):
                  reg_covar:float=1e-6, # Added to the variances of S_k (10.53)
                  max_iter:int=100, # Maximum number of iterations per run
                  n_init:int=1, # Number of runs; the one with the highest final lower bound is kept
-                 init_params:str='kmeans', # 'kmeans', 'k-means++', 'random' or 'random_from_data'
+                 init_params:str='kmeans', # 'kmeans', 'k-means++', 'random', 'random_from_data' or 'hc' (mclust's)
                  weight_concentration_prior_type:str='dirichlet_process', # or 'dirichlet_distribution' (10.39)
                  weight_concentration_prior:float|None=None, # α₀ (stick-breaking: γ); None: 1/K
                  mean_precision_prior:float|None=None, # β₀; None: 1
