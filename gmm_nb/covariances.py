@@ -99,15 +99,15 @@ def _diagonal_models(W, Nk, model:str, start=None):
     return lam[:, None] * shape(lam)
 
 # %% ../nbs/book/07_covariances.ipynb #77ac1da4
-def _common_orientation(W, M, Q):
+def _common_orientation(W, M, Q, omega=None):
     '''One step on orthogonal Q decreasing f(Q) = Σ_k Tr(Qᵀ W_k Q M_k) (M_k diagonal, `(K, D)`): two majorisers,
     f's concave parts (W_k - ω_k I and M_k - m_k I) replaced by their tangents at Q (Browne & McNicholas 2014).'''
     def tangent_minimiser(G):                                          # argmin over orthogonal Q of Tr(Gᵀ Q)
         U, _, Vt = np.linalg.svd(G)
         return -U @ Vt
-    omega = np.linalg.eigvalsh(W)[:, -1]                               # the largest eigenvalue of each W_k
-    Q = tangent_minimiser(np.einsum('kde,ef,kf->df', W, Q, M) - np.einsum('k,df,kf->df', omega, Q, M))
-    return tangent_minimiser(np.einsum('kde,ef,kf->df', W, Q, M - M.max(1, keepdims=True)))
+    if omega is None: omega = np.linalg.eigvalsh(W)[:, -1]             # the largest eigenvalue of each W_k
+    Q = tangent_minimiser(np.einsum('kdf,kf->df', W @ Q, M) - Q * (omega @ M))
+    return tangent_minimiser(np.einsum('kdf,kf->df', W @ Q, M - M.max(1, keepdims=True)))
 
 # %% ../nbs/book/07_covariances.ipynb #4d25c159
 def mclust_update(W:np.ndarray, # The scatters W_k = Σ_n γ_nk (x_n - μ_k)(x_n - μ_k)ᵀ, `(K, D, D)`
@@ -137,10 +137,11 @@ def mclust_update(W:np.ndarray, # The scatters W_k = Σ_n γ_nk (x_n - μ_k)(x_n
                _fixed_point(lambda lam: (omega / shape(lam)).sum(1) / (D * Nk), _start_volumes(W, Nk, start)))
         return np.einsum('kdj,kj,kej->kde', L, lam[:, None] * shape(lam), L)
     def diagonals(Q):                                                  # EVE, VVE: λ_k A_k given the common Q
-        d = np.einsum('dj,kde,ej->kj', Q, W, Q)                        # diag(Qᵀ W_k Q)
+        d = np.einsum('kdj,dj->kj', W @ Q, Q)                          # diag(Qᵀ W_k Q)
         return d / Nk[:, None] if model == 'VVE' else _geometric_mean(d).sum() / n * _unit_volume(d)
     Q = np.linalg.eigh(W.sum(0) if start is None else np.sum(start, 0))[1]
-    Q = _fixed_point(lambda Q: _common_orientation(W, 1 / diagonals(Q), Q), Q, max_iter=10_000)
+    omega = np.linalg.eigvalsh(W)[:, -1]                               # once: W does not change inside
+    Q = _fixed_point(lambda Q: _common_orientation(W, 1 / diagonals(Q), Q, omega), Q, max_iter=10_000)
     return np.einsum('dj,kj,ej->kde', Q, diagonals(Q), Q)
 
 # %% ../nbs/book/07_covariances.ipynb #34360fdd
