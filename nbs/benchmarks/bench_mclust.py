@@ -12,7 +12,7 @@ Timed, as the user waits:
   reading the CSV); R runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1 (and the other BLAS thread variables).
 
 Reported: both times, the ratio (mclust's time inside R over gmm_nb's), each one's choice of model and K with
-its BIC (scikit-learn's sign, lower is better), appended as a row to `results_mclust.csv` beside this script
+its BIC (scikit-learn's sign, lower is better), gmm_nb's seconds per model (its nine fits, slowest first), appended as a row to `results_mclust.csv` beside this script
 (`--csv` to write elsewhere). If `Rscript` or the mclust package is missing, the mclust columns are empty and
 the script says so.
 
@@ -31,7 +31,7 @@ t <- system.time(fit <- Mclust(X, G = 1:9, verbose = FALSE))[["elapsed"]]
 cat(sprintf("%.6f %s %d %.6f %s\n", t, fit$modelName, fit$G, -fit$bic, packageVersion("mclust")))
 """
 FIELDS = ('date', 'seed', 'N', 'D', 'gmm_seconds', 'gmm_model', 'gmm_K', 'gmm_bic', 'r_seconds', 'r_total_seconds',
-          'r_model', 'r_K', 'r_bic', 'ratio', 'mclust_version')
+          'r_model', 'r_K', 'r_bic', 'ratio', 'mclust_version', 'gmm_seconds_by_model')
 
 
 def run_mclust(X:np.ndarray) -> dict:
@@ -57,14 +57,20 @@ def run_gmm(X:np.ndarray) -> dict:
     "select_model over the fourteen models and K = 1..9 at its defaults, one thread."
     from threadpoolctl import threadpool_limits
     from gmm_nb import select_model
+    marks = []                                                        # (time, model) as each fit starts
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         t0 = time.perf_counter()
-        sel = select_model(X, range(1, 10), covariance_types='mclust')
+        sel = select_model(X, range(1, 10), covariance_types='mclust',
+                           progress=lambda i, n, K, ct: marks.append((time.perf_counter(), ct)))
         t = time.perf_counter() - t0
-    (K, model), i = sel.best(), None
+    per_model = {}                                                    # seconds of each model's nine fits
+    for (a, ct), (b, _) in zip(marks, marks[1:] + [(t0 + t, None)]): per_model[ct] = per_model.get(ct, 0) + b - a
+    K, model = sel.best()
     i, j = sel.n_components.index(K), sel.covariance_types.index(model)
-    return dict(gmm_seconds=round(t, 3), gmm_model=model, gmm_K=K, gmm_bic=round(float(sel.bic[i, j]), 4))
+    slowest = sorted(per_model.items(), key=lambda kv: -kv[1])
+    return dict(gmm_seconds=round(t, 3), gmm_model=model, gmm_K=K, gmm_bic=round(float(sel.bic[i, j]), 4),
+                gmm_seconds_by_model=' '.join(f"{m}:{s:.2f}" for m, s in slowest))
 
 
 if __name__ == '__main__':
