@@ -7,7 +7,8 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 import numpy as np
-from .covariances import COVARIANCE_TYPES, n_parameters, information_criteria, _check_sample_weight, _COLLAPSED
+from .covariances import (COVARIANCE_TYPES, MCLUST_MODELS, n_parameters, information_criteria, _check_sample_weight,
+                                _COLLAPSED)
 from .gaussian import _check_int, _check_choice
 from .estimator import GaussianMixture, ConvergenceWarning, _check_data_X
 
@@ -65,25 +66,36 @@ def _fit_quietly(gm:GaussianMixture, X, sample_weight):
         if str(e) == _COLLAPSED: return None
         raise
 
+# %% ../nbs/book/08_selection.ipynb #5e1ec7a2
+def _covariance_types(covariance_types) -> tuple:
+    "The structures to fit: 'mclust' is mclust's fourteen models (`MCLUST_MODELS`); else each must be a known name."
+    if isinstance(covariance_types, str):
+        if covariance_types != 'mclust':
+            raise ValueError(f"covariance_types must be a sequence of names or 'mclust', got {covariance_types!r}")
+        return MCLUST_MODELS
+    cts = tuple(covariance_types)
+    for ct in cts: _check_choice(ct, 'each of covariance_types', COVARIANCE_TYPES + MCLUST_MODELS)
+    return cts
+
 # %% ../nbs/book/08_selection.ipynb #b0bcc50a
 def select_model(X, # Data `(N, D)` (array or DataFrame)
                  n_components=range(1, 7), # The numbers of components K to try
-                 covariance_types=('spherical', 'diag', 'tied', 'full'), # The covariance structures to try
+                 covariance_types=('spherical', 'diag', 'tied', 'full'), # The structures; 'mclust': `MCLUST_MODELS`
                  criterion:str='bic', # 'bic', 'aic' or 'icl': which one picks `best_model`
                  sample_weight=None, # Per-sample weights `(N,)`, or None
                  progress=None, # Called as progress(i, n, K, covariance_type) before the i-th of n fits
+                 tol:float=1e-5, # Each fit stops when its mean log-likelihood changes by less (the estimator's: 1e-3)
                  **kwargs, # Further GaussianMixture arguments (random_state, n_init, reg_covar, init_params, ...)
                 ) -> ModelSelection:
     "Fit every (K, covariance type); BIC = -2 Σ_n w_n ln p(x_n) + p ln Σ_n w_n, AIC = -2 Σ_n w_n ln p(x_n) + 2p."
-    ks, cts = list(n_components), tuple(covariance_types)
+    ks, cts = list(n_components), _covariance_types(covariance_types)
     for k in ks: _check_int(k, 'each of n_components', 1)
-    for ct in cts: _check_choice(ct, 'each of covariance_types', COVARIANCE_TYPES)
     if not ks or not cts: raise ValueError("n_components and covariance_types must not be empty")
     _check_choice(criterion, 'criterion', ('bic', 'aic', 'icl'))
     Xc = _check_data_X(X)
     w = _check_sample_weight(sample_weight, len(Xc), Xc.dtype)
-    GaussianMixture(**kwargs)._check_hyperparameters()           # a bad argument fails here, not in every cell
-    GaussianMixture(max(ks), **kwargs)._check_data(Xc, w)
+    GaussianMixture(tol=tol, **kwargs)._check_hyperparameters()           # a bad argument fails here, not in every cell
+    GaussianMixture(max(ks), tol=tol, **kwargs)._check_data(Xc, w)
     shape, n_eff = (len(ks), len(cts)), float(w.sum())
     bic, aic, icl, ll = (np.full(shape, np.nan) for _ in range(4))
     n_params, conv, models, errors = np.zeros(shape, int), np.zeros(shape, bool), {}, {}
@@ -91,7 +103,7 @@ def select_model(X, # Data `(N, D)` (array or DataFrame)
         for j, ct in enumerate(cts):
             if progress is not None: progress(i * len(cts) + j + 1, len(ks) * len(cts), k, ct)
             n_params[i, j] = n_parameters(ct, k, Xc.shape[1])
-            gm = _fit_quietly(GaussianMixture(k, covariance_type=ct, **kwargs), X, sample_weight)
+            gm = _fit_quietly(GaussianMixture(k, covariance_type=ct, tol=tol, **kwargs), X, sample_weight)
             if gm is None:
                 errors[k, ct] = _COLLAPSED
                 continue
