@@ -5,8 +5,10 @@ __version__ = "0.0.1"
 from .gaussian import (InvalidParameterError, gaussian_pdf, gaussian_logpdf, gaussian_log_likelihood, ml_mean,
                        ml_covariance, cholesky_factor)
 from .mixture import mixture_pdf, mixture_logpdf, responsibilities, log_likelihood, sample_mixture
-from .covariances import (COVARIANCE_TYPES, covariance_shape, full_covariances, covariance_update, n_parameters,
-                          information_criteria, precision_factors, precisions, covariances_from_precisions)
+from .covariances import (COVARIANCE_TYPES, MCLUST_MODELS, covariance_shape, full_covariances, covariance_update,
+                          mclust_update, n_parameters, information_criteria, precision_factors, precisions,
+                          covariances_from_precisions)
+from .hierarchical import hierarchical_labels                # mclust's start (init_params='hc')
 from .em import e_step, m_step, em, EMResult, EMHistory, FIG_9_8_START
 from .kmeans import kmeans, kmeans_plusplus, INIT_PARAMS
 from .datasets import load_old_faithful, load_binary_digits
