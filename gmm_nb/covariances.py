@@ -141,7 +141,8 @@ def mclust_update(W:np.ndarray, # The scatters W_k = Σ_n γ_nk (x_n - μ_k)(x_n
         return d / Nk[:, None] if model == 'VVE' else _geometric_mean(d).sum() / n * _unit_volume(d)
     Q = np.linalg.eigh(W.sum(0) if start is None else np.sum(start, 0))[1]
     omega = np.linalg.eigvalsh(W)[:, -1]                               # once: W does not change inside
-    Q = _fixed_point(lambda Q: _common_orientation(W, 1 / diagonals(Q), Q, omega), Q, max_iter=10_000)
+    Q = _fixed_point(lambda Q: _common_orientation(W, 1 / diagonals(Q), Q, omega), Q,
+                     max_iter=10_000 if start is None else 50)             # from the previous Σ: a GEM step
     return np.einsum('dj,kj,ej->kde', Q, diagonals(Q), Q)
 
 # %% ../nbs/book/07_covariances.ipynb #34360fdd
