@@ -173,10 +173,9 @@ def _write_json(path, summary:dict):
 # %% ../nbs/library/25_cli.ipynb #ff236436
 def _write_csv(path, header:list, rows):
     "A CSV file with a header; a value that is not a finite number is an empty field."
+    cell = lambda v: '' if isinstance(v, float) and not math.isfinite(v) else v
     with open(path, 'w', newline='') as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows([v if not isinstance(v, float) or math.isfinite(v) else '' for v in map(_plain, r)] for r in rows)
+        csv.writer(f).writerows([header, *([cell(_plain(v)) for v in r] for r in rows)])
 
 # %% ../nbs/library/25_cli.ipynb #5184bfa0
 def _plain(v):
@@ -273,11 +272,11 @@ def fit_csv(path, k:int, covariance_type:str='full', columns=None, out='gmm_nb_o
 # %% ../nbs/library/25_cli.ipynb #f473461d
 def select_csv(path, columns=None, max_k:int=6, covariance_types=('spherical', 'diag', 'tied', 'full'),
                out='gmm_nb_out', random_state:int|None=0, n_init:int=1, reg_covar:float=1e-6,
-               header:bool|None=None, force:bool=False, say=print) -> dict:
-    "Fit every K in 1..max_k and every covariance type; write the BIC table and plot; return the best."
+               header:bool|None=None, force:bool=False, say=print, criterion:str='bic') -> dict:
+    "Fit every K in 1..max_k and every covariance type; write the criterion's table and plot; return the best."
     import matplotlib.pyplot as plt
     from gmm_nb.plotting import plot_bic
-    files = ['bic.csv', 'bic.png', 'best.json']
+    files = [f'{criterion}.csv', f'{criterion}.png', 'best.json']
     with _staged(out, files, force) as d:
         X, names = read_csv(path, columns, header)
         ks = list(range(1, min(max_k, len(X)) + 1))
@@ -285,19 +284,19 @@ def select_csv(path, columns=None, max_k:int=6, covariance_types=('spherical', '
             if i == 1: say(f"fitting {n} models to {len(X)} rows x {X.shape[1]} columns of {path} ...")
             say(f"  [{i}/{n}] K={k} {ct}")
         res = select_model(X, n_components=ks, covariance_types=covariance_types, random_state=random_state,
-                           n_init=n_init, reg_covar=reg_covar, progress=progress)
-        table = res.bic          # NaN where a fit collapsed (see res.errors)
-        _write_csv(d / 'bic.csv', ['n_components', *covariance_types], [[k, *table[i]] for i, k in enumerate(ks)])
+                           n_init=n_init, reg_covar=reg_covar, progress=progress, criterion=criterion)
+        table = getattr(res, criterion)          # NaN where a fit collapsed (see res.errors)
+        _write_csv(d / files[0], ['n_components', *covariance_types], [[k, *table[i]] for i, k in enumerate(ks)])
         fig, ax = plt.subplots(figsize=(6, 4), dpi=80)
         plot_bic(ax, res)
         fig.tight_layout()
-        fig.savefig(d / 'bic.png')
+        fig.savefig(d / files[1])
         plt.close(fig)
-        best = res.best_model
-        bic = {ct: [float(v) for v in table[:, j]] for j, ct in enumerate(covariance_types)}
-        summary = dict(columns=names, best_n_components=int(best.n_components),
-                       best_covariance_type=best.covariance_type, best_bic=float(best.bic(X)), bic=bic,
+        best, cells = res.best_model, {ct: [float(v) for v in table[:, j]] for j, ct in enumerate(covariance_types)}
+        summary = dict(columns=names, best_n_components=int(best.n_components), criterion=criterion,
+                       best_covariance_type=best.covariance_type, best_bic=float(best.bic(X)), **{criterion: cells},
                        n_components=ks, weights=best.weights_.tolist(), means=best.means_.tolist())
+        if criterion != 'bic': summary[f'best_{criterion}'] = float(np.nanmin(table))
         _write_json(d / 'best.json', summary)
     return summary | dict(files=[str(Path(out) / f) for f in files])
 
@@ -336,10 +335,11 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument('--max-iter', type=_whole(0), default=100)
     f.add_argument('--verbose', type=int, default=0, choices=[0, 1, 2],
                    help='progress: 1 per initialisation, 2 per iteration')
-    s = sub.add_parser('select', parents=[common, data], help='BIC table over K and covariance types for a CSV file')
+    s = sub.add_parser('select', parents=[common, data], help='BIC (or ICL, AIC) over K and covariance types')
     s.add_argument('--max-k', type=_whole(1), default=6)
     s.add_argument('--covariance-types', default='spherical,diag,tied,full', metavar='TYPES',
                    help='comma-separated, any of --covariance-type\'s (default spherical,diag,tied,full; e.g. VEV,EEE)')
+    s.add_argument('--criterion', default='bic', choices=('bic', 'icl', 'aic'), help='picks the best (default bic)')
     return p
 
 # %% ../nbs/library/25_cli.ipynb #7ae66fa5
@@ -361,7 +361,7 @@ def _run(args) -> dict:
                        args.reg_covar, args.max_iter, 0 if args.quiet else args.verbose, args.header, args.force, say)
     cts = tuple(c.strip() for c in args.covariance_types.split(','))
     return select_csv(args.data, args.columns, args.max_k, cts, args.out, args.seed, args.n_init, args.reg_covar,
-                      args.header, args.force, say)
+                      args.header, args.force, say, args.criterion)
 
 # %% ../nbs/library/25_cli.ipynb #f7d2a4b8
 @contextlib.contextmanager
