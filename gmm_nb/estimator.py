@@ -232,8 +232,53 @@ class _Parameters:
         args = ', '.join(f'{k}={short(v)}' for k, v in self.get_params().items() if changed(v, defaults[k]))
         return f"{type(self).__name__}({args})"
 
+# %% ../nbs/library/20_estimator.ipynb #route02
+_NOT_METADATA = ('self', 'X', 'y', 'Y', 'Xt', 'yt')        # what scikit-learn never reads as metadata
+
+def _metadata_params(cls, method:str) -> list:
+    "The metadata that `cls.method` takes, read off its signature as scikit-learn does: all but X, y, *args, **kwargs."
+    f = getattr(cls, method, None)
+    if not inspect.isfunction(f): return []
+    return sorted(n for n, p in inspect.signature(f).parameters.items()
+                  if n not in _NOT_METADATA and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+def _sklearn_routing():
+    "scikit-learn's metadata-routing module (imported now, on first use), or an ImportError that says what to do."
+    try: import sklearn.utils._metadata_requests as routing
+    except ImportError:
+        raise ImportError("metadata routing (set_fit_request, set_score_request, get_metadata_routing) is "
+                          "scikit-learn's: install scikit-learn to use it") from None
+    return routing
+
+class _RequestMethod:
+    "`set_{method}_request`: scikit-learn's own (its `RequestMethod`), for the metadata in the method's signature."
+    def __init__(self, method:str): self.method = method
+    def __get__(self, obj, owner=None):
+        try: routing = _sklearn_routing()
+        except ImportError as e: raise AttributeError(str(e)) from None    # no such method without scikit-learn
+        owner = type(obj) if owner is None else owner
+        return routing.RequestMethod(self.method, _metadata_params(owner, self.method)).__get__(obj, owner)
+
+class _MetadataRouting:
+    "scikit-learn's metadata routing: what `fit` and `score` request (`sample_weight`), set by `set_fit_request`."
+    set_fit_request, set_score_request = _RequestMethod('fit'), _RequestMethod('score')
+
+    def _get_metadata_request(self):
+        "A copy of the requests of every method: as set by `set_*_request`, else None (an error if a router passes it)."
+        routing = _sklearn_routing()
+        if hasattr(self, '_metadata_request'): return routing.get_routing_for_object(self._metadata_request)
+        requests = routing.MetadataRequest(owner=type(self).__name__)
+        for method in routing.SIMPLE_METHODS:
+            for name in _metadata_params(type(self), method):
+                getattr(requests, method).add_request(param=name, alias=None)
+        return requests
+
+    def get_metadata_routing(self):
+        "The metadata this estimator requests, as scikit-learn's routers (Pipeline, GridSearchCV, ...) read it."
+        return self._get_metadata_request()
+
 # %% ../nbs/library/20_estimator.ipynb #ae4318c2
-class GaussianMixture(_Parameters, _FitChecks, _Runs, _Progress, _PredictionMixin, _Persistence):
+class GaussianMixture(_Parameters, _MetadataRouting, _FitChecks, _Runs, _Progress, _PredictionMixin, _Persistence):
     "Gaussian mixture fitted by (weighted) EM, with scikit-learn's API and attribute conventions."
     def __init__(self,
                  n_components:int=1, # Number of components K

@@ -9,7 +9,7 @@ import numpy as np
 from dataclasses import dataclass
 from .gaussian import _check_X, _check_int, _is_dask
 from .mixture import _log_sum_exp, sample_mixture
-from .covariances import information_criteria, n_parameters
+from .covariances import information_criteria, n_parameters, _check_sample_weight
 from .engine import log_prob_map, _exp_floor
 
 # %% auto #0
@@ -134,9 +134,12 @@ class _PredictionMixin(_FittedChecks):
         "ln p(x_n) = ln Σ_k π_k N(x_n|μ_k,Σ_k), eq. (9.7) in log space, shape (N,)."
         return self._predict_blocks(X, 'log_norm')
 
-    def score(self, X, y=None) -> float:
-        "Mean log-likelihood per sample, (1/N) Σ_n ln p(x_n): what EM maximises (and GridSearchCV's default score)."
-        return float(self.score_samples(X).mean())
+    def score(self, X, y=None,
+              sample_weight=None, # Weights w_n ≥ 0 `(N,)`, as in `fit`; None: all 1
+             ) -> float:
+        "Mean log-likelihood per sample, Σ_n w_n ln p(x_n) / Σ_n w_n: what EM maximises (GridSearchCV's default score)."
+        total, n = self._weighted_log_likelihood(X, sample_weight)
+        return total / n
 
     def predict_proba(self, X) -> np.ndarray:
         "Responsibilities γ(z_nk), eq. (9.13), shape (N, K)."
@@ -146,15 +149,35 @@ class _PredictionMixin(_FittedChecks):
         "Labels argmax_k γ(z_nk), shape (N,)."
         return self._predict_blocks(X, 'labels')
 
-    def bic(self, X) -> float:
-        "Bayesian information criterion -2 ln p(X|θ) + p ln N (lower is better)."
-        log_px = self.score_samples(X)
-        return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[0]
+    def bic(self, X,
+            sample_weight=None, # Weights w_n ≥ 0 `(N,)`, as in `fit`; None: all 1
+           ) -> float:
+        "Bayesian information criterion -2 Σ_n w_n ln p(x_n) + p ln Σ_n w_n (no weights: -2 ln p(X|θ) + p ln N)."
+        return self._criteria(X, sample_weight)[0]
 
-    def aic(self, X) -> float:
-        "Akaike information criterion -2 ln p(X|θ) + 2p (lower is better)."
+    def aic(self, X,
+            sample_weight=None, # Weights w_n ≥ 0 `(N,)`, as in `fit`; None: all 1
+           ) -> float:
+        "Akaike information criterion -2 Σ_n w_n ln p(x_n) + 2p (no weights: -2 ln p(X|θ) + 2p; lower is better)."
+        return self._criteria(X, sample_weight)[1]
+
+    def _criteria(self, X, sample_weight) -> tuple:
+        "(BIC, AIC) on X with weights w_n: `information_criteria` of Σ_n w_n ln p(x_n), with N = Σ_n w_n."
+        total, n = self._weighted_log_likelihood(X, sample_weight)
+        return information_criteria(total, self.covariance_type, *self.means_.shape, n)
+
+    def _weighted_log_likelihood(self, X, sample_weight) -> tuple:
+        "(Σ_n w_n ln p(x_n), Σ_n w_n), w_n = 1 without sample_weight; the weights checked as `fit` checks them."
         log_px = self.score_samples(X)
-        return information_criteria(float(log_px.sum()), self.covariance_type, *self.means_.shape, len(log_px))[1]
+        if sample_weight is None: return float(log_px.sum()), log_px.shape[0]
+        if not _is_dask(log_px):
+            w = _check_sample_weight(sample_weight, len(log_px), log_px.dtype)
+            return float(w @ log_px), float(w.sum())
+        w = __import__('gmm_nb.scale').scale._dask_data(X, sample_weight)[1]      # shape checked, X's row chunks
+        total, w_sum, w_min = map(float, __import__('dask').compute((w * log_px).sum(), w.sum(), w.min()))
+        if not (w_min >= 0 and 0 < w_sum < np.inf):         # bad values in a dask array: the message of a stand-in
+            _check_sample_weight(np.array([w_min, w_sum]), 2)   # with the same min and sum (NaN, inf, < 0, all 0)
+        return total, w_sum
 
     def uncertainty(self, X) -> np.ndarray:
         "mclust's uncertainty 1 - max_k γ(z_nk), shape (N,): 0 for a point that one component claims outright."
