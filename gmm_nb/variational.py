@@ -254,7 +254,7 @@ _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample 
 
 @patch
 def _priors(self:BayesianGaussianMixture, D:int, X=None, w=None, ws=None) -> VBPriors|None:
-    "The prior (10.39)–(10.40), checked; None: scikit-learn's default 1/K, 1, X's mean, D, X's covariance (no ws: None)."
+    "The prior (10.39)–(10.40), checked; None: scikit-learn's 1/K, 1, X's mean, D, X's covariance (no ws: only checks)."
     K, ct = self.n_components, self.covariance_type
     _check_choice(ct, 'covariance_type', COVARIANCE_TYPES)                        # not mclust's models
     _check_choice(self.weight_concentration_prior_type, 'weight_concentration_prior_type', PRIOR_TYPES)
