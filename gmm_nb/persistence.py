@@ -6,6 +6,7 @@
 from __future__ import annotations
 import contextlib, errno, io, json, math, numbers, os, secrets, stat, zipfile
 import numpy as np
+from .gaussian import _check_array, InvalidParameterError
 from .mixture import _check_weights
 from .covariances import (MCLUST_MODELS, covariance_shape, covariance_update, _check_covariances,
                                 precision_factors, precisions)
@@ -17,7 +18,9 @@ __all__ = []
 # %% ../nbs/library/22_persistence.ipynb #e50b720b
 _FITTED_ARRAYS = ('weights_', 'means_', 'covariances_', 'precisions_', 'precisions_cholesky_')
 _HISTORY = ('weights', 'means', 'covariances', 'log_likelihood', 'mean_log_likelihood')
-_FORMAT, _VERSION = 'gmm_nb.GaussianMixture', 2
+_FORMAT, _VB_FORMAT, _VERSION = 'gmm_nb.GaussianMixture', 'gmm_nb.BayesianGaussianMixture', 2
+_VB_ARRAYS = ('weight_concentration_', 'mean_precision_', 'degrees_of_freedom_', 'weight_concentration_prior_',
+              'mean_precision_prior_', 'mean_prior_', 'degrees_of_freedom_prior_', 'covariance_prior_')   # q, priors
 _META_BYTES, _META_DEPTH = 1 << 20, 16   # the largest metadata `load` reads, and their deepest nesting
 _BIT_GENERATORS = ('MT19937', 'PCG64', 'PCG64DXSM', 'Philox', 'SFC64')   # the only names `load` will look up in numpy
 
@@ -83,7 +86,8 @@ def _write_atomically(path:str, arrays:dict):
 def _save(self, path):
     """Write the constructor arguments and every fitted attribute to an .npz file or a binary file object
     (no pickle), a file atomically; returns the path written (a file object: itself)."""
-    arrays, meta = {}, {'format': _FORMAT, 'version': _VERSION, 'params': {}, 'fitted': None}
+    vb = _is_vb(type(self))
+    arrays, meta = {}, {'format': _VB_FORMAT if vb else _FORMAT, 'version': _VERSION, 'params': {}, 'fitted': None}
     for k, v in self.get_params().items(): meta['params'][k] = _to_json(v, arrays, f'param:{k}')
     if hasattr(self, 'means_'):
         for a in _FITTED_ARRAYS: arrays[a] = getattr(self, a)
@@ -93,6 +97,7 @@ def _save(self, path):
         arrays['lower_bounds_'] = np.array(self.lower_bounds_, np.float64)
         if hasattr(self, 'feature_names_in_'): arrays['feature_names_in_'] = self.feature_names_in_.astype(str)
         for f in _HISTORY: arrays[f'history:{f}'] = getattr(self.history_, f)
+        for a in _VB_ARRAYS * vb: arrays[a] = np.asarray(getattr(self, a))      # a (a, b) pair: one (2, K) array
     arrays['meta'] = np.array(json.dumps(meta))
     if hasattr(path, 'write'):                                         # a file object: written into, as np.savez does
         if isinstance(path, io.TextIOBase): raise TypeError("save writes bytes: open the file in binary mode ('wb')")
@@ -216,8 +221,11 @@ def _meta(arrays:dict, cls) -> dict:
     if 'meta' not in arrays or arrays['meta'].shape != () or arrays['meta'].dtype.kind != 'U':
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
     meta = _parse_meta(str(arrays.pop('meta')))
-    if not isinstance(meta, dict) or meta.get('format') != _FORMAT:
+    if not isinstance(meta, dict) or meta.get('format') not in (_FORMAT, _VB_FORMAT):
         raise ValueError(f"it is not a GaussianMixture saved by gmm_nb (no '{_FORMAT}' metadata)")
+    if meta['format'] != (_VB_FORMAT if _is_vb(cls) else _FORMAT):
+        saved = meta['format'].split('.')[1]
+        raise ValueError(f"it holds a {saved}, and {cls.__name__}.load reads only its own class: use {saved}.load")
     if meta.get('version') != _VERSION:
         raise ValueError(f"it was saved in format version {meta.get('version')!r}; "
                          f"this gmm_nb reads version {_VERSION}: refit and save again")
@@ -227,7 +235,8 @@ def _meta(arrays:dict, cls) -> dict:
     if unknown: raise ValueError(f"it has the parameters {sorted(unknown)}, which {cls.__name__} does not know")
     fitted = set()
     if meta['fitted'] is not None:
-        fitted = {*_FITTED_ARRAYS, 'lower_bound_', 'lower_bounds_', *(f'history:{f}' for f in _HISTORY)}
+        fitted = {*_FITTED_ARRAYS, 'lower_bound_', 'lower_bounds_', *(f'history:{f}' for f in _HISTORY),
+                  *_VB_ARRAYS * _is_vb(cls)}
     expected = fitted | {v['array'] for v in meta['params'].values() if isinstance(v, dict) and 'array' in v}
     extra, missing = set(arrays) - expected - {'feature_names_in_'}, expected - set(arrays)
     if extra or missing:
@@ -251,7 +260,7 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
        not all(isinstance(fitted[k], int) and fitted[k] >= (k == 'n_features_in_') for k in counts):
         raise ValueError(f"its fitted attributes are {fitted}")
     K, D, T, ct = gm.n_components, fitted['n_features_in_'], fitted['n_iter_'], gm.covariance_type
-    dtype = arrays['means_'].dtype
+    dtype, vb = arrays['means_'].dtype, _is_vb(type(gm))
     cov_shape = covariance_shape(ct, K, D)
     history_shapes = ((T + 1, K), (T + 1, K, D), (T + 1, *cov_shape), (T + 1,), (T + 1,))
     shapes = dict(weights_=(K,), means_=(K, D), lower_bounds_=(T,), lower_bound_=(),
@@ -265,7 +274,8 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
         own_dtype = not k.startswith('lower_') and 'likelihood' not in k    # (bounds and likelihoods: either float)
         if a.dtype not in (np.float32, np.float64) or (a.dtype != dtype and own_dtype):
             raise ValueError(f"{k} has dtype {a.dtype}, expected {dtype}")
-        if not np.isfinite(a).all() and not (k == 'lower_bound_' and T == 0 and a == -np.inf):
+        start = vb and 'likelihood' in k and a[0] == -np.inf            # the bound of a variational start: -inf
+        if not np.isfinite(a[1:] if start else a).all() and not (k == 'lower_bound_' and T == 0 and a == -np.inf):
             raise ValueError(f"{k} holds NaN or infinite values")
     _check_weights(arrays['weights_'], K, name='weights_')
     S = _check_covariances(arrays['covariances_'], ct, K, D, name='covariances_')
@@ -275,7 +285,8 @@ def _check_fitted(gm, fitted:dict, arrays:dict):
         if not np.allclose(arrays[k], want, rtol=tol, atol=tol * np.abs(want).max()):
             raise ValueError(f"{k} are not those of covariances_")
     ends = all(np.array_equal(arrays[f'history:{f}'][-1], arrays[a]) for f, a in zip(_HISTORY[:3], _FITTED_ARRAYS[:3]))
-    if not ends or not np.array_equal(arrays['history:mean_log_likelihood'][:-1], arrays['lower_bounds_']):
+    bounds = arrays['history:log_likelihood'][1:] if vb else arrays['history:mean_log_likelihood'][:-1]
+    if not ends or not np.array_equal(bounds, arrays['lower_bounds_']):
         raise ValueError("history_ does not end at the fitted parameters and lower bounds")
     names = arrays.get('feature_names_in_')
     if names is not None and (names.shape != (D,) or names.dtype.kind != 'U'):
@@ -286,7 +297,7 @@ def _load(cls, path):
     """Read a GaussianMixture written by `save`, without pickle, checked in full:
     a ValueError names the file and what is wrong."""
     source, name = _source(path)
-    names = {'meta', 'feature_names_in_', 'lower_bound_', 'lower_bounds_', *_FITTED_ARRAYS,
+    names = {'meta', 'feature_names_in_', 'lower_bound_', 'lower_bounds_', *_FITTED_ARRAYS, *_VB_ARRAYS,
              *(f'history:{f}' for f in _HISTORY), *(f'param:{p}' for p in cls._param_names())}
     try:
         arrays = _read_npz(source, names)
@@ -295,16 +306,78 @@ def _load(cls, path):
         gm._check_hyperparameters()
         if meta['fitted'] is None: return gm
         _check_fitted(gm, meta['fitted'], arrays)
-        gm._validated_inits(meta['fitted']['n_features_in_'], arrays['means_'].dtype)
+        if _is_vb(cls): _check_vb(gm, arrays, meta['fitted']['n_features_in_'])
+        else: gm._validated_inits(meta['fitted']['n_features_in_'], arrays['means_'].dtype)
     except OSError: raise
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
-        raise ValueError(f"{name}: cannot load a GaussianMixture: {e}") from None
+        raise ValueError(f"{name}: cannot load a {cls.__name__}: {e}") from None
     for a in _FITTED_ARRAYS: setattr(gm, a, arrays[a])
     for k, v in meta['fitted'].items(): setattr(gm, k, v)
     gm.lower_bound_, gm.lower_bounds_ = float(arrays['lower_bound_']), [float(v) for v in arrays['lower_bounds_']]
     if 'feature_names_in_' in arrays: gm.feature_names_in_ = arrays['feature_names_in_'].astype(object)
     gm.history_ = EMHistory(gm.covariance_type, *(arrays[f'history:{f}'] for f in _HISTORY))
+    if _is_vb(cls): _set_vb(gm, arrays)
     return gm
+
+# %% ../nbs/library/22_persistence.ipynb #089148ff
+def _positive(v, name:str) -> float:
+    "v as a float > 0, or an InvalidParameterError naming it."
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v <= 0:
+        raise InvalidParameterError(f"{name} must be a finite number > 0, got {v!r}: "
+                                    "pass a positive number, or None for the default")
+    return float(v)
+
+def _check_covariance_prior(P, ct:str, D:int, name:str='covariance_prior'):
+    "W₀⁻¹ as given: symmetric positive definite (D, D) (full, tied), positive (D,) (diag) or number (spherical)."
+    try: P = _check_array(P, name, np.float64)
+    except (TypeError, ValueError) as e: raise InvalidParameterError(str(e)) from None
+    shape = {'full': (D, D), 'tied': (D, D), 'diag': (D,), 'spherical': ()}[ct]
+    if P.shape != shape:
+        raise InvalidParameterError(f"{name} must have shape {shape} for covariance_type={ct!r} and {D} features, "
+                                    f"got shape {P.shape}")
+    if ct in ('diag', 'spherical') and not (P > 0).all():
+        raise InvalidParameterError(f"{name} must be positive for covariance_type={ct!r}, got min {float(P.min()):.6g}")
+    if ct in ('diag', 'spherical'): return P[()]                       # spherical: a number
+    try: return _check_covariances(P, 'tied', 1, D, np.float64, name)
+    except ValueError:
+        raise InvalidParameterError(f"{name} must be a symmetric positive definite matrix (a covariance), "
+                                    "or None for the data's covariance") from None
+
+# %% ../nbs/library/22_persistence.ipynb #12828ca3
+def _is_vb(cls) -> bool:
+    "Whether cls is the variational mixture (its constructor takes the priors): it saves q and the priors too."
+    return 'weight_concentration_prior_type' in cls._param_names()
+
+def _check_vb(gm, arrays:dict, D:int):
+    "q and the priors of a loaded variational mixture: shapes, finite, positive, weights_ = E[π] (`mixture_weights`)."
+    from gmm_nb.variational import mixture_weights
+    gm._priors(D)                                                      # the prior arguments, as fit checks them
+    K, ct, pt = gm.n_components, gm.covariance_type, gm.weight_concentration_prior_type
+    shapes = dict(weight_concentration_=(K,) if pt == 'dirichlet_distribution' else (2, K), mean_precision_=(K,),
+                  degrees_of_freedom_=() if ct == 'tied' else (K,), weight_concentration_prior_=(),
+                  mean_precision_prior_=(), mean_prior_=(D,), degrees_of_freedom_prior_=(),
+                  covariance_prior_={'full': (D, D), 'tied': (D, D), 'diag': (D,), 'spherical': ()}[ct])
+    for k, s in shapes.items():
+        a = arrays[k]
+        if a.shape != s or a.dtype not in (np.float32, np.float64):
+            raise ValueError(f"{k} has {a.dtype} of shape {a.shape}, expected floats of shape {s} for K={K}, D={D}, "
+                             f"covariance_type={ct!r}, weight_concentration_prior_type={pt!r}")
+        if not np.isfinite(a).all(): raise ValueError(f"{k} holds NaN or infinite values")
+    for k, low in (('weight_concentration', 0), ('mean_precision', 0), ('degrees_of_freedom', D - 1)):
+        for a in (k + '_', k + '_prior_'):
+            if not (arrays[a] > low).all(): raise ValueError(f"{a} must be > {low}, got min {arrays[a].min():.6g}")
+    _check_covariance_prior(arrays['covariance_prior_'], ct, D, 'covariance_prior_')
+    E_pi, tol = mixture_weights(arrays['weight_concentration_'], pt), 1e3 * np.finfo(arrays['weights_'].dtype).eps
+    if not np.allclose(arrays['weights_'], E_pi, rtol=tol, atol=tol):
+        raise ValueError("weights_ are not E[π] of weight_concentration_")
+
+def _set_vb(gm, arrays:dict):
+    "The attributes of q and the priors as fit sets them: numbers as numbers, the stick-breaking pair as a pair."
+    numbers_ = ('weight_concentration_prior_', 'mean_precision_prior_', 'degrees_of_freedom_prior_')   # floats
+    for a in _VB_ARRAYS: setattr(gm, a, float(arrays[a]) if a in numbers_ else arrays[a][()])
+    if gm.weight_concentration_prior_type != 'dirichlet_distribution':
+        gm.weight_concentration_ = tuple(gm.weight_concentration_)
+    gm._fitted_type = (gm.covariance_type, gm.weight_concentration_prior_type)
 
 # %% ../nbs/library/22_persistence.ipynb #40ed2cda
 class _Persistence:

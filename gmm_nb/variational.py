@@ -139,15 +139,15 @@ def mixture_weights(concentration, prior_type:str) -> np.ndarray:
     return w / w.sum()
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #a0b1c002
-import numbers
 from fastcore.basics import patch
 from .gaussian import _check_array, _check_real, _check_choice, InvalidParameterError, _is_dask
 from .mixture import _check_random_state, _log_sum_exp
-from .covariances import COVARIANCE_TYPES, _check_covariances, _check_sample_weight
-from .em import _em_iterations
+from .covariances import COVARIANCE_TYPES, _check_sample_weight
+from .em import EMHistory, _em_iterations
 from .engine import (fit_workspace, e_step_coefficients, block_statistics, m_step_from_stats, log_prob_block,
                            log_prob_map, total_scatter, block_threads, EStep, _add_stats, _means_from_stats, _Workspace)
 from .estimator import GaussianMixture, _blaming, _check_data_X, _feature_names, _too_far
+from .persistence import _positive, _check_covariance_prior
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #b3b70593
 def vb_e_step_coefficients(q:VBParams, prior_type:str, covariance_type:str, c, dtype) -> EStep:
@@ -217,11 +217,11 @@ class _Absent:
     def __init__(self, name:str): self.name = name
     def __get__(self, obj, owner=None):
         raise AttributeError(f"BayesianGaussianMixture has no {self.name!r}: it is compared by its lower bound "
-                             "(lower_bound_) and pickled; GaussianMixture has bic, aic, icl, summary, save and load")
+                             "(lower_bound_); GaussianMixture has bic, aic, icl and summary")
 
 class BayesianGaussianMixture(GaussianMixture):
     "Variational Gaussian mixture (Bishop §10.2) with scikit-learn's arguments, attributes and methods."
-    bic, aic, icl, summary, save, load = map(_Absent, ('bic', 'aic', 'icl', 'summary', 'save', 'load'))   # not for q
+    bic, aic, icl, summary = map(_Absent, ('bic', 'aic', 'icl', 'summary'))   # a point estimate's, not q's
     def __init__(self,
                  n_components:int=1, # Number of components K (an upper bound: the data switch extra ones off)
                  *,
@@ -252,35 +252,11 @@ _PRIORS = [f'{p}_prior' for p in 'weight_concentration mean_precision mean degre
 _ONE_POINT = ("sample_weight puts all its weight on one point (effective sample size (Σw)²/Σw² = 1), so the data "
               "have no covariance for the default covariance_prior: spread the weights, or pass covariance_prior")
 
-def _positive(v, name:str) -> float:
-    "v as a float > 0, or an InvalidParameterError naming it."
-    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(v) or v <= 0:
-        raise InvalidParameterError(f"{name} must be a finite number > 0, got {v!r}: "
-                                    "pass a positive number, or None for the default")
-    return float(v)
-
 @patch
-def _check_covariance_prior(self:BayesianGaussianMixture, D:int) -> np.ndarray:
-    "W₀⁻¹ as given: symmetric positive definite (D, D) (full, tied), positive (D,) (diag) or number (spherical)."
-    ct, name = self.covariance_type, 'covariance_prior'
-    try: P = _check_array(self.covariance_prior, name, np.float64)
-    except (TypeError, ValueError) as e: raise InvalidParameterError(str(e)) from None
-    shape = {'full': (D, D), 'tied': (D, D), 'diag': (D,), 'spherical': ()}[ct]
-    if P.shape != shape:
-        raise InvalidParameterError(f"{name} must have shape {shape} for covariance_type={ct!r} and {D} features, "
-                                    f"got shape {P.shape}")
-    if ct in ('diag', 'spherical') and not (P > 0).all():
-        raise InvalidParameterError(f"{name} must be positive for covariance_type={ct!r}, got min {float(P.min()):.6g}")
-    if ct in ('diag', 'spherical'): return P
-    try: return _check_covariances(P, 'tied', 1, D, np.float64, name)
-    except ValueError:
-        raise InvalidParameterError(f"{name} must be a symmetric positive definite matrix (a covariance), "
-                                    "or None for the data's covariance") from None
-
-@patch
-def _priors(self:BayesianGaussianMixture, X, w, ws) -> VBPriors:
-    "The prior (10.39)–(10.40), checked; None gives scikit-learn's default: 1/K, 1, X's mean, D, X's covariance."
-    K, D, ct = self.n_components, X.shape[1], self.covariance_type
+def _priors(self:BayesianGaussianMixture, D:int, X=None, w=None, ws=None) -> VBPriors|None:
+    "The prior (10.39)–(10.40), checked; None: scikit-learn's 1/K, 1, X's mean, D, X's covariance (no ws: only checks)."
+    K, ct = self.n_components, self.covariance_type
+    _check_choice(ct, 'covariance_type', COVARIANCE_TYPES)                        # not mclust's models
     _check_choice(self.weight_concentration_prior_type, 'weight_concentration_prior_type', PRIOR_TYPES)
     a0, b0, nu0 = self.weight_concentration_prior, self.mean_precision_prior, self.degrees_of_freedom_prior
     a0 = 1 / K if a0 is None else _positive(a0, 'weight_concentration_prior')
@@ -289,14 +265,16 @@ def _priors(self:BayesianGaussianMixture, X, w, ws) -> VBPriors:
     elif _check_real(nu0, 'degrees_of_freedom_prior', finite=True) or nu0 <= D - 1:
         raise InvalidParameterError(f"degrees_of_freedom_prior must be > D - 1 = {D - 1} "
                                     f"(a Wishart needs ν₀ > D - 1), got {nu0!r}")
-    m0 = ws.c if self.mean_prior is None else _check_array(self.mean_prior, 'mean_prior', np.float64)
-    if m0.shape != (D,):
+    m0 = None if self.mean_prior is None else _check_array(self.mean_prior, 'mean_prior', np.float64)
+    if m0 is not None and m0.shape != (D,):
         raise InvalidParameterError(f"mean_prior must have shape ({D},), one entry per feature, got shape {m0.shape}")
-    if self.covariance_prior is not None: W0inv = self._check_covariance_prior(D)
-    elif ws.w_sum - 1 <= 0: raise ValueError(_ONE_POINT)
-    else:                                                          # Σ_n w_n (x_n - x̄)(x_n - x̄)ᵀ / (Σ_n w_n - 1)
+    W0inv = None if self.covariance_prior is None else _check_covariance_prior(self.covariance_prior, ct, D)
+    if ws is None: return None                                         # (loading: the arguments checked, no data)
+    if W0inv is None and ws.w_sum - 1 <= 0: raise ValueError(_ONE_POINT)
+    if W0inv is None:                                                  # Σ_n w_n (x_n - x̄)(x_n - x̄)ᵀ / (Σ_n w_n - 1)
         T = (ws.T if ws.T is not None else total_scatter(X, w, ws, diag=ct in ('diag', 'spherical'))) / (ws.w_sum - 1)
         W0inv = T.mean() if ct == 'spherical' else T                     # (D, D) full and tied, (D,) diag
+    m0 = ws.c if m0 is None else m0
     return VBPriors(self.weight_concentration_prior_type, a0, b0, m0 - ws.c, float(nu0), W0inv)
 
 # %% ../nbs/library/20b_variational_estimator.ipynb #bd4ae06c
@@ -314,7 +292,7 @@ def _fitted_q(self:BayesianGaussianMixture, c) -> VBParams:
 
 @patch
 def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tuple:
-    "Variational EM n_init times (once from the fitted q if warm): (q, lower bounds, converged) of the best run."
+    "Variational EM n_init times (once from the fitted q if warm): (qs, bounds 𝓛(q_0..q_T), converged) of the best."
     warm, best = bool(self.warm_start) and hasattr(self, 'converged_'), None
     rng = _check_random_state(self.random_state)
     if warm: self._check_warm_start(X.shape[1])
@@ -333,7 +311,7 @@ def _best_vb_run(self:BayesianGaussianMixture, X, w, priors:VBPriors, ws) -> tup
         qs, bounds, converged = _em_iterations(step, q, self.max_iter, self.tol, lb, self._report_iteration)
         final = bounds[-1] if bounds else -np.inf
         if self.max_iter > 0: self._report_init_end(final, converged)
-        if best is None or final > best[0]: best = (final, qs[-1], bounds, converged)
+        if best is None or final > best[0]: best = (final, qs, [lb] + bounds, converged)
     return best[1:]
 
 @patch
@@ -343,7 +321,6 @@ def _fit(self:BayesianGaussianMixture, X, sample_weight, labels:bool):
         raise TypeError("BayesianGaussianMixture fits arrays in memory, and X is a dask array: fit X.compute() "
                         "(predictions take dask arrays, chunk by chunk), or GaussianMixture, which fits dask arrays")
     self._check_hyperparameters()
-    _check_choice(self.covariance_type, 'covariance_type', COVARIANCE_TYPES)      # not mclust's models
     names, Xc = _feature_names(X), _check_data_X(X)
     w = _check_sample_weight(sample_weight, len(Xc), Xc.dtype)
     self._check_data(Xc, w)
@@ -351,17 +328,19 @@ def _fit(self:BayesianGaussianMixture, X, sample_weight, labels:bool):
     if sample_weight is not None: wf = _effective_counts(wf)
     with block_threads(self.n_jobs) as pool:
         ws = fit_workspace(Xf, wf, self.n_components, self.covariance_type, self.chunk_size, pool)
-        priors = self._priors(Xf, wf, ws)
-        q, bounds, converged = self._best_vb_run(Xf, wf, priors, ws)
-    self._set_vb_fitted(q, priors, ws.c, bounds, converged, names, Xc.shape[1])
+        priors = self._priors(Xf.shape[1], Xf, wf, ws)
+        qs, bounds, converged = self._best_vb_run(Xf, wf, priors, ws)
+    self._set_vb_fitted(qs, priors, ws.c, bounds, converged, names, Xc.shape[1], ws.w_sum)
     return self.predict(X) if labels else None
 
 @patch
-def _set_vb_fitted(self:BayesianGaussianMixture, q:VBParams, priors:VBPriors, c, bounds, converged, names, D:int):
-    "Store q as scikit-learn's fitted attributes (weights_ = E[π], means_, covariances_ = (ν_kW_k)⁻¹), priors."
-    pt, a = priors.prior_type, q.weight_concentration
-    fitted = ((mixture_weights(a, pt), c + q.means, q.covariances), q.factors)
-    self._set_fitted(fitted, bounds, converged, names, D, stacklevel=5)
+def _set_vb_fitted(self:BayesianGaussianMixture, qs:list, priors:VBPriors, c, bounds, converged, names, D:int, n):
+    "Store q_T as scikit-learn's attributes (weights_ = E[π], means_, covariances_ = (ν_kW_k)⁻¹), priors, history_."
+    q, pt, a = qs[-1], priors.prior_type, qs[-1].weight_concentration
+    hist = [(mixture_weights(p.weight_concentration, pt), c + p.means, p.covariances) for p in qs]
+    self._set_fitted((hist[-1], q.factors), bounds[1:], converged, names, D, stacklevel=5)
+    b = np.array(bounds, np.float64)                                   # 𝓛 of q_0, ..., q_T; n = Σ_n w_n (effective)
+    self.history_ = EMHistory(self.covariance_type, *map(np.stack, zip(*hist)), b, b / n)
     self.weight_concentration_ = a if pt == 'dirichlet_distribution' else (a[0], a[1])
     self.mean_precision_, self.degrees_of_freedom_ = q.mean_precision, q.degrees_of_freedom
     self.weight_concentration_prior_, self.mean_precision_prior_ = priors.weight_concentration, priors.mean_precision
