@@ -76,7 +76,7 @@ class EMHistory:
     weights: np.ndarray               # (T+1, K)
     means: np.ndarray                 # (T+1, K, D)
     covariances: np.ndarray           # (T+1, K, D, D) for 'full'; (T+1, *covariance_shape) for the others
-    log_likelihood: np.ndarray        # (T+1,) ln p(X|θ_t) = Σ_n w_n ln p(x_n|θ_t), (9.28)
+    log_likelihood: np.ndarray        # (T+1,) ln p(X|θ_t) = Σ_n w_n ln p(x_n|θ_t), (9.28); the variational mixture's: 𝓛
     mean_log_likelihood: np.ndarray   # (T+1,) the same per point, divided by Σ_n w_n: what `tol` measures
 
     def __len__(self): return len(self.weights)

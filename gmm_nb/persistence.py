@@ -381,7 +381,7 @@ def _set_vb(gm, arrays:dict):
 
 # %% ../nbs/library/22_persistence.ipynb #40ed2cda
 class _Persistence:
-    "Saving and loading without pickle: `GaussianMixture` inherits these two methods."
+    "Saving and loading without pickle: `GaussianMixture` and `BayesianGaussianMixture` inherit these two methods."
     def save(self, path):
         """Write the constructor arguments and every fitted attribute to an .npz file or a binary file object
         (no pickle), a file atomically; returns the path written (a file object: itself)."""
