@@ -5,6 +5,8 @@
 # %% ../nbs/book/07a_hierarchical.ipynb #hc0002
 from __future__ import annotations
 import numpy as np
+from .gaussian import _check_X, _check_int
+
 
 # %% auto #0
 __all__ = ['cluster_scatters', 'merged_scatter', 'cluster_term', 'mean_variance', 'partition_criterion', 'merge_costs',
@@ -141,9 +143,17 @@ def svd_transform(X:np.ndarray, # Data `(N, D)`
     keep = s > s[0] * max(Y.shape) * np.finfo(np.float64).eps
     return Y @ Vt[keep].T / np.sqrt(s[keep])
 
+_HC_MAX_ROWS = 20_000                                                 # 3.2 GB of merge costs
+
 def hierarchical_labels(X:np.ndarray, # Data `(N, D)`
                         K:int, # Number of clusters
                        ) -> np.ndarray: # Labels `(N,)` in 0..K-1
     "mclust's start: the VVV agglomeration of the SVD-transformed rows, cut at K clusters."
+    X = _check_X(X)
+    _check_int(K, 'K', 1)
+    if K > len(X): raise ValueError(f"K={K} clusters need at least K rows, got {len(X)}")
+    if len(X) > _HC_MAX_ROWS:
+        raise ValueError(f"hierarchical_labels keeps an N x N table of merge costs: at most {_HC_MAX_ROWS} rows, "
+                         f"got {len(X)}; take a random subset (GaussianMixture(init_params='hc') uses 2,000 rows)")
     Z = svd_transform(X)
     return hc_labels(hc_merges(Z, K), len(Z), K)
