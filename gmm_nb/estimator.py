@@ -4,7 +4,7 @@
 
 # %% ../nbs/library/20_estimator.ipynb #6d6f733c
 from __future__ import annotations
-import contextlib, inspect, numbers, time, warnings
+import contextlib, html, inspect, numbers, time, warnings
 import numpy as np
 from .gaussian import _check_array, _check_int, _check_real, _check_choice, _is_dask, InvalidParameterError
 from .mixture import _check_weights, _check_random_state, _log_sum_exp
@@ -231,6 +231,17 @@ class _Parameters:
         def short(v): return f"array(shape={v.shape})" if isinstance(v, np.ndarray) else repr(v)
         args = ', '.join(f'{k}={short(v)}' for k, v in self.get_params().items() if changed(v, defaults[k]))
         return f"{type(self).__name__}({args})"
+
+    def _repr_html_(self) -> str:
+        "Jupyter's display: the repr; once fitted, K, the covariance model, convergence, iterations and lower_bound_."
+        rows = [] if not hasattr(self, 'converged_') else [
+            ('components K', self.n_components), ('covariance model', self.covariance_type),
+            ('converged', 'yes' if self.converged_ else f'no (max_iter={self.max_iter})'),
+            ('iterations', self.n_iter_), ('lower_bound_', f'{self.lower_bound_:.6g}')]
+        cells = ''.join(f'<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>' for k, v in rows)
+        fitted = f'<table>{cells}</table>' if rows else '<i>not fitted</i>'
+        return f'<div class="gmm_nb-model"><code>{html.escape(repr(self))}</code>{fitted}</div>'
+
 
 # %% ../nbs/library/20_estimator.ipynb #route02
 _NOT_METADATA = ('self', 'X', 'y', 'Y', 'Xt', 'yt')        # what scikit-learn never reads as metadata
