@@ -65,6 +65,10 @@ def _geometric_mean(d):
     "|diag(d)|^{1/D} = (Π_i d_i)^{1/D} of positive diagonals `(..., D)`, in log space."
     with np.errstate(divide='ignore'): return np.exp(np.log(d).mean(-1))
 
+def _volume(M):
+    "|M|^{1/D} of positive definite matrices `(..., D, D)`, through the log-determinant: the matrix twin of the above."
+    return np.exp(np.linalg.slogdet(M)[1] / M.shape[-1])
+
 def _unit_volume(d):
     "A diagonal scaled to determinant one: d / |diag(d)|^{1/D}."
     return d / _geometric_mean(d)[..., None]
@@ -82,7 +86,7 @@ def _start_volumes(W, Nk, start):
     "λ_k that start VEI, VEE, VEV: the previous Σ_k's volumes |Σ_k|^{1/D}, else Tr W_k / (D N_k)."
     D = W.shape[1]
     if start is None: return np.trace(W, axis1=1, axis2=2) / (D * Nk)
-    return np.exp(np.linalg.slogdet(start)[1] / D)
+    return _volume(start)
 
 # %% ../nbs/book/07_covariances.ipynb #cb629414
 def _diagonal_models(W, Nk, model:str, start=None):
@@ -121,12 +125,12 @@ def mclust_update(W:np.ndarray, # The scatters W_k = Σ_n γ_nk (x_n - μ_k)(x_n
     if model == 'VVV': return W / Nk[:, None, None]
     if model == 'EEE': return np.broadcast_to(W.sum(0) / n, (K, D, D)).copy()
     if model == 'EVV':                                                 # λ C_k, |C_k| = 1
-        g = np.exp(np.linalg.slogdet(W)[1] / D)
+        g = _volume(W)
         return g.sum() / n * W / g[:, None, None]
     if model == 'VEE':                                                 # λ_k C, |C| = 1
         def common(lam):
             C = (W / lam[:, None, None]).sum(0)
-            return C / np.exp(np.linalg.slogdet(C)[1] / D)
+            return C / _volume(C)
         lam = _fixed_point(lambda lam: np.einsum('kde,ed->k', W, np.linalg.inv(common(lam))) / (D * Nk),
                            _start_volumes(W, Nk, start))
         return lam[:, None, None] * common(lam)
